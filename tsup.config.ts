@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs'
+import { defineConfig, type Options } from 'tsup'
+
+/**
+ * One build for every package: ESM + type declarations into each package's dist/. Dependencies stay
+ * external (tsup reads each package's package.json for that); the browser package is also bundled whole
+ * for <script type="module"> use.
+ */
+const dependenciesOf = (name: string): (string | RegExp)[] => {
+  const manifest = JSON.parse(readFileSync(`packages/${name}/package.json`, 'utf8'))
+  const names = Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies })
+  return [...names, ...names.map((n) => new RegExp(`^${n}/`)), /^@hewston-bff\//]
+}
+
+const pkg = (name: string, entry: Record<string, string>, extra: Partial<Options> = {}): Options => ({
+  name,
+  external: dependenciesOf(name),
+  entry: Object.fromEntries(Object.entries(entry).map(([k, v]) => [k, `packages/${name}/src/${v}`])),
+  outDir: `packages/${name}/dist`,
+  format: ['esm'],
+  target: 'node20',
+  platform: 'node',
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  splitting: false,
+  tsconfig: 'tsconfig.base.json',
+  ...extra,
+})
+
+export default defineConfig([
+  pkg('reference-backend', { index: 'index.ts', cli: 'cli.ts' }, { dts: { entry: { index: 'packages/reference-backend/src/index.ts' } } }),
+])
