@@ -29,5 +29,6 @@ const pkg = (name: string, entry: Record<string, string>, extra: Partial<Options
 })
 
 export default defineConfig([
+  pkg('core', { index: 'index.ts' }, { platform: 'neutral', target: 'es2022' }),
   pkg('reference-backend', { index: 'index.ts', cli: 'cli.ts' }, { dts: { entry: { index: 'packages/reference-backend/src/index.ts' } } }),
 ])

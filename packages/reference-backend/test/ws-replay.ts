@@ -36,7 +36,7 @@ export function expectedItems(session: GoldenWsSession): WsItem[] {
     const messages = phase.messages ?? []
     const shownFrames = messages.filter((m) => isFrame(m.raw)).length
     const hidden = phase.frames_total - shownFrames
-    const lastFrameAt = phase.frames_last ? (phase as { frames_last: { t_ms: number } }).frames_last.t_ms : -1
+    const lastFrameAt = phase.frames_last ? phase.frames_last.t_ms : -1
     let hiddenPlaced = hidden === 0
     const placeHidden = () => {
       if (hiddenPlaced) return

@@ -26,8 +26,8 @@ export interface GoldenWsPhase {
   sent: string | null
   frames_total: number
   messages?: { t_ms: number; raw: string }[]
-  frames_first?: { ts: string } | null
-  frames_last?: { ts: string; raw?: string } | null
+  frames_first?: { ts: string; t_ms: number } | null
+  frames_last?: { ts: string; t_ms: number; raw?: string } | null
 }
 
 export interface GoldenWsSession {

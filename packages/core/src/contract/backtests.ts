@@ -1,0 +1,73 @@
+import { z } from 'zod'
+
+/** One item of `GET /backtests` (contract §3). */
+export const RunListItemSchema = z.object({
+  run_id: z.string(),
+  created_at: z.string(),
+  strategy_id: z.string(),
+  status: z.string(),
+  symbol: z.string().nullable(),
+  run_from: z.string().nullable(),
+  run_to: z.string().nullable(),
+  duration_ms: z.number().int().nullable(),
+})
+export type RunListItem = z.infer<typeof RunListItemSchema>
+
+export const RunListSchema = z.object({
+  items: z.array(RunListItemSchema),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+})
+export type RunList = z.infer<typeof RunListSchema>
+
+/** `GET /backtests/{id}` (contract §4). `run_from`/`run_to` are absent when the manifest lacks them. */
+export const RunDetailSchema = z.object({
+  run_id: z.string(),
+  dataset_id: z.string(),
+  strategy_id: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  seed: z.number().int(),
+  slippage_fees: z.record(z.string(), z.unknown()),
+  speed: z.number().int(),
+  code_hash: z.string(),
+  created_at: z.string(),
+  status: z.string(),
+  duration_ms: z.number().int().nullable(),
+  artifacts: z.object({
+    metrics_path: z.string().nullable(),
+    equity_path: z.string().nullable(),
+    orders_path: z.string().nullable(),
+    fills_path: z.string().nullable(),
+    run_manifest_path: z.string().nullable(),
+  }),
+  manifest: z.object({ path: z.string() }).nullable(),
+  run_from: z.string().optional(),
+  run_to: z.string().optional(),
+})
+export type RunDetail = z.infer<typeof RunDetailSchema>
+
+/** The body of `POST /backtests` (contract §5); unknown fields pass through. */
+export const CreateBacktestRequestSchema = z
+  .object({
+    strategy_id: z.string().min(1),
+    params: z.record(z.string(), z.unknown()).optional(),
+    seed: z.number().int().optional(),
+    speed: z.number().int().optional(),
+    slippage_fees: z.record(z.string(), z.unknown()).optional(),
+    from: z.string().optional(),
+    to: z.string().optional(),
+    dataset_id: z.string().optional(),
+    symbol: z.string().optional(),
+    year: z.number().int().optional(),
+  })
+  .passthrough()
+export type CreateBacktestRequest = z.infer<typeof CreateBacktestRequestSchema>
+
+export const CreateBacktestResponseSchema = z.object({
+  run_id: z.string(),
+  status: z.enum(['QUEUED', 'EXISTS']),
+})
+export type CreateBacktestResponse = z.infer<typeof CreateBacktestResponseSchema>
+
+export const HealthzSchema = z.object({ status: z.string() })

@@ -1,0 +1,98 @@
+import ky, { HTTPError, TimeoutError } from 'ky'
+import type { z } from 'zod'
+import { CreateBacktestResponseSchema, HealthzSchema, RunDetailSchema, RunListSchema } from '../contract/backtests.js'
+import { BarsResponseSchema, DailyBarsResponseSchema, DecimatedBarsResponseSchema } from '../contract/bars.js'
+import { UpstreamContractError, UpstreamHttpError, UpstreamTimeoutError, UpstreamUnavailableError } from '../errors/upstream-errors.js'
+import type { CallOptions, Upstream } from './upstream.js'
+
+export interface UpstreamClientOptions {
+  /** The Hewston backend, e.g. `http://127.0.0.1:8000`. */
+  baseUrl: string
+  /** Default per-request timeout (ms). */
+  timeoutMs?: number
+  /** A fetch implementation (defaults to the global one). */
+  fetch?: typeof fetch
+}
+
+type Query = Record<string, string | number | boolean | undefined>
+
+const searchOf = (q: object): URLSearchParams => {
+  const s = new URLSearchParams()
+  for (const [k, v] of Object.entries(q as Query)) if (v !== undefined) s.set(k, String(v))
+  return s
+}
+
+/**
+ * The typed HTTP {@link Upstream}: ky underneath, every 2xx body checked against the contract's zod
+ * schema, every failure turned into a typed {@link BffError} subclass. No retries here: callers that may
+ * retry (idempotent reads) say so themselves.
+ *
+ * @example
+ * ```ts
+ * const upstream = createUpstreamClient({ baseUrl: 'http://127.0.0.1:8000' })
+ * const { items } = await upstream.listBacktests({ limit: 5 })
+ * ```
+ */
+export function createUpstreamClient(options: UpstreamClientOptions): Upstream {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '')
+  const http = ky.create({
+    prefixUrl: baseUrl,
+    retry: 0,
+    timeout: options.timeoutMs ?? 10_000,
+    throwHttpErrors: true,
+    fetch: options.fetch,
+  })
+
+  async function call<S extends z.ZodType>(
+    schema: S,
+    method: 'get' | 'post',
+    path: string,
+    call: CallOptions = {},
+    extra: { searchParams?: URLSearchParams; body?: string; headers?: Record<string, string> } = {},
+  ): Promise<z.infer<S>> {
+    let data: unknown
+    const timeout = call.timeoutMs ?? options.timeoutMs ?? 10_000
+    try {
+      data = await http(path, {
+        method,
+        searchParams: extra.searchParams,
+        body: extra.body,
+        headers: { ...call.headers, ...extra.headers },
+        signal: call.signal,
+        timeout,
+      }).json()
+    } catch (err) {
+      throw await translate(err, timeout)
+    }
+    const parsed = schema.safeParse(data)
+    if (!parsed.success) throw new UpstreamContractError(`unexpected response from ${method.toUpperCase()} /${path}`, parsed.error.issues)
+    return parsed.data
+  }
+
+  return {
+    baseUrl,
+    healthz: (o) => call(HealthzSchema, 'get', 'healthz', o),
+    listBacktests: (q = {}, o) => call(RunListSchema, 'get', 'backtests', o, { searchParams: searchOf(q) }),
+    getRun: (id, o) => call(RunDetailSchema, 'get', `backtests/${encodeURIComponent(id)}`, o),
+    createBacktest: (body, key, o) =>
+      call(CreateBacktestResponseSchema, 'post', 'backtests', o, {
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+      }),
+    dailyBars: (q, o) => call(DailyBarsResponseSchema, 'get', 'bars/daily', o, { searchParams: searchOf(q) }),
+    minuteBars: (q, o) => call(BarsResponseSchema, 'get', 'bars/minute', o, { searchParams: searchOf(q) }),
+    hourBars: (q, o) => call(BarsResponseSchema, 'get', 'bars/hour', o, { searchParams: searchOf(q) }),
+    minuteDecimatedBars: (q, o) =>
+      call(DecimatedBarsResponseSchema, 'get', 'bars/minute_decimated', o, { searchParams: searchOf(q) }),
+  }
+}
+
+async function translate(err: unknown, timeoutMs: number): Promise<Error> {
+  if (err instanceof HTTPError) {
+    const body = await err.response.text().catch(() => '')
+    return new UpstreamHttpError(err.response.status, body, err.response.headers.get('content-type'))
+  }
+  if (err instanceof TimeoutError) return new UpstreamTimeoutError(timeoutMs, { cause: err })
+  if (err instanceof Error && err.name === 'AbortError') return err
+  return new UpstreamUnavailableError(`upstream unreachable: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err })
+}

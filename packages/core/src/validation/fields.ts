@@ -1,0 +1,27 @@
+import { z } from 'zod'
+
+/** Symbols as the BFF accepts them: letters, digits, `.` and `-`, 1..16 characters (no path tricks). */
+export const SYMBOL_RE = /^[A-Za-z0-9.\-]{1,16}$/
+
+export const symbolField = z.string().regex(SYMBOL_RE, 'must match ^[A-Za-z0-9.-]{1,16}$')
+
+/** Whether `YYYY-MM-DD` names a real calendar date. */
+export function isRealDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s)
+  if (!m) return false
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  const date = new Date(Date.UTC(y, mo - 1, d))
+  return y >= 1000 && date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d
+}
+
+export const dateField = z.string().refine(isRealDate, 'must be a real date in YYYY-MM-DD format')
+
+/** An integer as a query string carries it (optional sign, digits only). */
+export const intField = z.string().regex(/^[+-]?\d{1,15}$/, 'must be an integer')
+
+/** Booleans spelled the way the upstream (pydantic 1) accepts them. */
+export const BOOL_WORDS = ['0', 'off', 'f', 'false', 'n', 'no', '1', 'on', 't', 'true', 'y', 'yes'] as const
+export const boolField = z
+  .string()
+  .refine((s) => (BOOL_WORDS as readonly string[]).includes(s.toLowerCase()), 'must be a boolean (true/false)')
+export const parseBool = (s: string): boolean => ['1', 'on', 't', 'true', 'y', 'yes'].includes(s.toLowerCase())

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// `npm test`: build what the tests spawn, check the real services the tests use, run vitest, and end with
+// the line CI reads: "N passed, N failed[, N skipped]".
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import net from 'node:net'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const ci = process.env.CI === 'true'
+const report = path.join(root, '.vitest-report.json')
+
+function step(title, cmd, args, env = process.env) {
+  process.stdout.write(`\n> ${title}\n`)
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env })
+  return r.status ?? 1
+}
+
+/** Whether a TCP service answers on host:port within the timeout. */
+function reachable(host, port, timeoutMs = 1500) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port })
+    const done = (ok) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(timeoutMs, () => done(false))
+    socket.once('connect', () => done(true))
+    socket.once('error', () => done(false))
+  })
+}
+
+const env = { ...process.env }
+env.REDIS_URL ??= 'redis://127.0.0.1:6379'
+const redis = new URL(env.REDIS_URL)
+if (await reachable(redis.hostname, Number(redis.port || 6379))) {
+  process.stdout.write(`Redis: reachable at ${env.REDIS_URL}\n`)
+} else if (ci) {
+  process.stderr.write(`Redis: NOT reachable at ${env.REDIS_URL}; it is required under CI=true\n0 passed, 1 failed\n`)
+  process.exit(1)
+} else {
+  process.stdout.write(`\nNOTICE: Redis is not reachable at ${env.REDIS_URL}: tests that need Redis will be SKIPPED.\n`)
+  process.stdout.write('        Start one (redis-server) or set REDIS_URL to run them.\n')
+  env.HEWSTON_NO_REDIS = '1'
+}
+
+if (step('build (npm run build)', 'npm', ['run', '--silent', 'build']) !== 0) {
+  process.stdout.write('\n0 passed, 1 failed\n')
+  process.exit(1)
+}
+
+rmSync(report, { force: true })
+const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)]
+const status = step('vitest', 'npx', args, env)
+
+let passed = 0
+let failed = 0
+let skipped = 0
+if (existsSync(report)) {
+  const r = JSON.parse(readFileSync(report, 'utf8'))
+  passed = r.numPassedTests ?? 0
+  failed = r.numFailedTests ?? 0
+  skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0)
+  // A test file that fails to load has no tests but is a failure all the same.
+  const brokenFiles = (r.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length
+  failed += brokenFiles
+} else {
+  failed = 1
+}
+if (status !== 0 && failed === 0) failed = 1
+process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`)
+process.exit(failed > 0 ? 1 : 0)
