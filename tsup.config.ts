@@ -30,5 +30,6 @@ const pkg = (name: string, entry: Record<string, string>, extra: Partial<Options
 
 export default defineConfig([
   pkg('core', { index: 'index.ts' }, { platform: 'neutral', target: 'es2022' }),
+  pkg('server', { index: 'index.ts', cli: 'cli.ts' }, { dts: { entry: { index: 'packages/server/src/index.ts' } } }),
   pkg('reference-backend', { index: 'index.ts', cli: 'cli.ts' }, { dts: { entry: { index: 'packages/reference-backend/src/index.ts' } } }),
 ])

@@ -1,0 +1,198 @@
+import { type IncomingMessage, type Server, createServer } from 'node:http'
+import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { BffError, UpstreamBreaker, correlationIdFrom, createUpstreamClient } from '@hewston-bff/core'
+import express, { type Express, type NextFunction, type Request, type Response } from 'express'
+import manifest from '../package.json' with { type: 'json' }
+import type { BffConfig } from './config/config.js'
+import { sendError } from './http/errors.js'
+import { type Logger, createLogger } from './observability/logger.js'
+import { BffMetrics, routeLabel } from './observability/metrics.js'
+import { type ProxyLocals, createUpstreamProxy } from './proxy/http-proxy.js'
+import { upstreamPathOf, wsRunIdOf } from './proxy/paths.js'
+import { WsRelay, rejectHandshake } from './proxy/ws-relay.js'
+import { healthRoute } from './routes/health.js'
+
+export interface BffDeps {
+  /** Defaults to a pino logger on stdout at `config.logLevel`. */
+  logger?: Logger
+}
+
+/** The running BFF: the Express app plus a server handle that also serves WebSocket upgrades. */
+export interface BffApp {
+  readonly app: Express
+  readonly config: BffConfig
+  readonly metrics: BffMetrics
+  readonly breaker: UpstreamBreaker
+  readonly logger: Logger
+  /** Starts listening; resolves with the bound URL. */
+  listen(): Promise<string>
+  /** Graceful shutdown: stop accepting, close WebSockets with 1012, finish in-flight requests (bounded). */
+  close(): Promise<void>
+  readonly url: string
+  readonly port: number
+}
+
+/**
+ * Builds the BFF host. All logic comes from `@hewston-bff/core`; this file wires adapters (Express,
+ * http-proxy-middleware, ws, pino, prom-client) around it.
+ *
+ * @example
+ * ```ts
+ * const bff = createBffApp(defaultConfig({ backend: 'http://127.0.0.1:8000', port: 0 }))
+ * const url = await bff.listen()
+ * await fetch(`${url}/api/v1/backtests`)
+ * await bff.close()
+ * ```
+ */
+export function createBffApp(config: BffConfig, deps: BffDeps = {}): BffApp {
+  const logger = deps.logger ?? createLogger(config.logLevel)
+  const metrics = new BffMetrics()
+  const startedAt = Date.now()
+  const breaker = new UpstreamBreaker({ consecutiveFailures: config.breakerFailures, halfOpenAfterMs: config.breakerResetMs })
+  const breakerGauge = { closed: 0, open: 1, 'half-open': 2 } as const
+  metrics.breakerState.set({ upstream: 'backend' }, 0)
+  breaker.onStateChange((state) => {
+    metrics.breakerState.set({ upstream: 'backend' }, breakerGauge[state])
+    logger[state === 'open' ? 'error' : 'warn']({ breaker: state }, `upstream circuit breaker ${state}`)
+  })
+  const upstream = createUpstreamClient({ baseUrl: config.backend, timeoutMs: config.upstreamTimeoutMs })
+  const proxy = createUpstreamProxy({
+    backend: config.backend,
+    upstreamTimeoutMs: config.upstreamTimeoutMs,
+    maxBodyBytes: config.maxBodyBytes,
+    breaker,
+    metrics,
+    logger,
+  })
+  const relay = new WsRelay({
+    backend: config.backend,
+    maxMessageBytes: config.wsMaxMessageBytes,
+    handshakeTimeoutMs: Math.min(config.upstreamTimeoutMs, 10_000),
+    breaker,
+    metrics,
+    logger,
+  })
+
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('etag', false)
+
+  // Correlation id, request log line and metrics for every request.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const locals = res.locals as ProxyLocals & { route?: string }
+    locals.correlationId = correlationIdFrom({ get: (n) => req.get(n) })
+    locals.route = routeLabel(req.path)
+    const path = req.path // the proxy rewrites req.url later
+    res.setHeader('x-correlation-id', locals.correlationId)
+    const started = performance.now()
+    metrics.inFlight.inc()
+    let done = false
+    const finish = () => {
+      if (done) return
+      done = true
+      metrics.inFlight.dec()
+      const latency = performance.now() - started
+      const status = res.headersSent ? res.statusCode : 499
+      metrics.requestDuration.observe({ method: req.method, route: locals.route as string, status: String(status) }, latency / 1000)
+      const line = {
+        correlation_id: locals.correlationId,
+        method: req.method,
+        route: locals.route,
+        path,
+        status,
+        latency_ms: Math.round(latency * 100) / 100,
+        upstream_ms: locals.upstreamMs ?? null,
+      }
+      if (status >= 500) logger.error(line, 'request')
+      else logger.info(line, 'request')
+    }
+    res.once('finish', finish)
+    res.once('close', finish)
+    next()
+  })
+
+  app.get('/health', healthRoute({ upstream, timeoutMs: config.healthTimeoutMs, version: manifest.version, startedAt, root: config.root }))
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('content-type', metrics.registry.contentType)
+    res.send(await metrics.registry.metrics())
+  })
+  app.use(proxy.handler)
+  app.use((req: Request, res: Response) => {
+    sendError(res, new BffError('NOT_FOUND', `no route for ${req.method} ${req.path}`), (res.locals as ProxyLocals).correlationId)
+  })
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    logger.error({ err: (err as Error)?.message, correlation_id: (res.locals as ProxyLocals).correlationId }, 'unhandled error')
+    sendError(res, err, (res.locals as ProxyLocals).correlationId)
+  })
+
+  let server: Server | undefined
+  let boundPort = config.port
+  const sockets = new Set<Socket>()
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (req.url ?? '/').split('?')[0] as string
+    const runId = wsRunIdOf(path)
+    const upstreamPath = upstreamPathOf(path)
+    if (!runId || !upstreamPath) {
+      rejectHandshake(socket, 404, 'NOT_FOUND', `no WebSocket route for ${path}`, correlationIdFrom({ get: () => undefined }))
+      return
+    }
+    relay.handleUpgrade(req, socket, head, upstreamPath)
+  }
+
+  return {
+    app,
+    config,
+    metrics,
+    breaker,
+    logger,
+    get url() {
+      return `http://${config.host}:${boundPort}`
+    },
+    get port() {
+      return boundPort
+    },
+    async listen() {
+      const s = createServer({ keepAliveTimeout: 65_000 }, app)
+      s.on('upgrade', onUpgrade)
+      s.on('connection', (socket: Socket) => {
+        sockets.add(socket)
+        socket.once('close', () => sockets.delete(socket))
+      })
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject)
+        s.listen(config.port, config.host, () => {
+          s.off('error', reject)
+          resolve()
+        })
+      })
+      const addr = s.address()
+      if (addr && typeof addr === 'object') boundPort = addr.port
+      server = s
+      logger.info({ url: `http://${config.host}:${boundPort}`, backend: config.backend }, 'hewston-bff listening')
+      return `http://${config.host}:${boundPort}`
+    },
+    async close() {
+      const s = server
+      if (!s) return
+      server = undefined
+      logger.info({ in_flight: await inFlightCount(metrics) }, 'shutting down')
+      const closed = new Promise<void>((resolve) => s.close(() => resolve()))
+      relay.closeAll()
+      s.closeIdleConnections()
+      const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref())
+      await Promise.race([closed, deadline])
+      relay.terminateAll()
+      s.closeAllConnections()
+      for (const socket of sockets) socket.destroy()
+      proxy.agent.destroy()
+      await closed
+    },
+  }
+}
+
+async function inFlightCount(metrics: BffMetrics): Promise<number> {
+  const v = await metrics.inFlight.get()
+  return v.values[0]?.value ?? 0
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util'
+import { createBffApp } from './app.js'
+import { ConfigError, OPTIONS, type OptionKey, resolveConfig } from './config/config.js'
+
+function help(): string {
+  const rows = OPTIONS.map((o) => {
+    const def = o.default === undefined ? '' : ` (default ${o.default})`
+    return `  ${o.flag.padEnd(30)} ${o.help}${def}\n  ${''.padEnd(30)} env ${o.env}`
+  })
+  return `hewston-bff — Backend-for-Frontend for the Hewston backtesting platform
+
+Usage: hewston-bff --backend <url> [options]
+
+Options (a flag overrides its environment variable, which overrides the default):
+${rows.join('\n')}
+  -h, --help                     Show this help
+
+Endpoints: GET /health, GET /metrics, the upstream API under /api/v1/... and at its own paths
+(/healthz, /backtests..., /bars/...), WebSocket /api/v1/backtests/{id}/ws.
+`
+}
+
+function fail(message: string): never {
+  process.stderr.write(`hewston-bff: ${message}\n`)
+  process.exit(2)
+}
+
+const flagName = (o: (typeof OPTIONS)[number]) => (o.flag.split(' ')[0] as string).slice(2)
+
+async function main(): Promise<void> {
+  let values: Record<string, string | boolean | undefined>
+  try {
+    values = parseArgs({
+      args: process.argv.slice(2),
+      options: {
+        ...Object.fromEntries(OPTIONS.map((o) => [flagName(o), { type: 'string' as const }])),
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values
+  } catch (err) {
+    fail(`${(err as Error).message} (see --help)`)
+  }
+  if (values.help) {
+    process.stdout.write(help())
+    return
+  }
+  const explicit: Partial<Record<OptionKey, string>> = {}
+  for (const o of OPTIONS) {
+    const v = values[flagName(o)]
+    if (typeof v === 'string') explicit[o.key] = v
+  }
+  let config: ReturnType<typeof resolveConfig>
+  try {
+    config = resolveConfig(explicit, process.env)
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message)
+    throw err
+  }
+  const bff = createBffApp(config)
+  try {
+    await bff.listen()
+  } catch (err) {
+    fail(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`)
+  }
+  let stopping = false
+  const shutdown = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    bff.logger.info({ signal }, 'graceful shutdown')
+    void bff.close().then(() => process.exit(0))
+  }
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
+}
+
+void main()

@@ -1,0 +1,88 @@
+import { z } from 'zod'
+
+/**
+ * Every option of the BFF host: its CLI flag, its environment variable, its default and its meaning. The
+ * CLI's --help, the zod schema and docs/server.md are all generated from / checked against this table.
+ */
+export const OPTIONS = [
+  { key: 'backend', flag: '--backend <url>', env: 'HEWSTON_BACKEND_URL', default: undefined, help: 'Hewston backend base URL (required), e.g. http://127.0.0.1:8000' },
+  { key: 'port', flag: '--port <n>', env: 'PORT', default: '8001', help: 'Port to listen on (0 picks a free one)' },
+  { key: 'host', flag: '--host <addr>', env: 'HEWSTON_BFF_HOST', default: '127.0.0.1', help: 'Address to bind' },
+  { key: 'root', flag: '--root <dir>', env: 'HEWSTON_ROOT', default: undefined, help: 'Read-only Hewston working directory (artifacts, catalog); optional' },
+  { key: 'redis', flag: '--redis <url>', env: 'REDIS_URL', default: undefined, help: 'Redis for the shared cache; optional' },
+  { key: 'upstreamTimeoutMs', flag: '--upstream-timeout-ms <n>', env: 'HEWSTON_UPSTREAM_TIMEOUT_MS', default: '30000', help: 'Time the upstream has to start answering before a 504' },
+  { key: 'healthTimeoutMs', flag: '--health-timeout-ms <n>', env: 'HEWSTON_HEALTH_TIMEOUT_MS', default: '800', help: 'Upstream probe timeout of GET /health (the answer always comes within 1 s)' },
+  { key: 'maxBodyBytes', flag: '--max-body-bytes <n>', env: 'HEWSTON_MAX_BODY_BYTES', default: '1048576', help: 'Largest request body accepted (413 above)' },
+  { key: 'wsMaxMessageBytes', flag: '--ws-max-message-bytes <n>', env: 'HEWSTON_WS_MAX_MESSAGE_BYTES', default: '65536', help: 'Largest WebSocket message accepted from a client (close 1009 above)' },
+  { key: 'breakerFailures', flag: '--breaker-failures <n>', env: 'HEWSTON_BREAKER_FAILURES', default: '5', help: 'Consecutive upstream failures that open the circuit breaker' },
+  { key: 'breakerResetMs', flag: '--breaker-reset-ms <n>', env: 'HEWSTON_BREAKER_RESET_MS', default: '5000', help: 'How long the breaker stays open before probing again' },
+  { key: 'shutdownTimeoutMs', flag: '--shutdown-timeout-ms <n>', env: 'HEWSTON_SHUTDOWN_TIMEOUT_MS', default: '10000', help: 'How long a graceful shutdown waits for in-flight requests' },
+  { key: 'logLevel', flag: '--log-level <level>', env: 'LOG_LEVEL', default: 'info', help: 'fatal|error|warn|info|debug|trace|silent' },
+] as const
+
+export type OptionKey = (typeof OPTIONS)[number]['key']
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
+const url = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL')
+
+export const ConfigSchema = z.object({
+  backend: url,
+  port: int(0, 65535),
+  host: z.string().min(1),
+  root: z.string().min(1).optional(),
+  redis: z
+    .string()
+    .refine((u) => /^rediss?:\/\//.test(u), 'must be a redis:// URL')
+    .optional(),
+  upstreamTimeoutMs: int(100, 600_000),
+  healthTimeoutMs: int(50, 950),
+  maxBodyBytes: int(1024, 100 * 1024 * 1024),
+  wsMaxMessageBytes: int(256, 16 * 1024 * 1024),
+  breakerFailures: int(1, 1000),
+  breakerResetMs: int(100, 600_000),
+  shutdownTimeoutMs: int(0, 600_000),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+})
+
+export type BffConfig = z.infer<typeof ConfigSchema>
+
+/** A configuration value that failed validation; `option` names the flag (and env var) to fix. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG'
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * Builds the configuration from defaults, then environment variables, then explicit values (CLI flags or
+ * code), validating everything with zod.
+ */
+export function resolveConfig(explicit: Partial<Record<OptionKey, string | number | undefined>>, env: Record<string, string | undefined> = {}): BffConfig {
+  const raw: Record<string, unknown> = {}
+  for (const opt of OPTIONS) {
+    const value = explicit[opt.key] ?? env[opt.env] ?? opt.default
+    if (value !== undefined && value !== '') raw[opt.key] = value
+  }
+  const parsed = ConfigSchema.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const key = String(issue?.path[0] ?? '')
+    const opt = OPTIONS.find((o) => o.key === key)
+    const name = opt ? `${opt.flag.split(' ')[0]} (${opt.env})` : key
+    const got = raw[key] === undefined ? 'missing' : `got "${String(raw[key])}"`
+    throw new ConfigError(name, `invalid ${name}: ${issue?.message ?? 'invalid'} (${got})`)
+  }
+  return parsed.data
+}
+
+/** A complete config for code and tests: defaults for everything but the backend. */
+export function defaultConfig(overrides: Partial<BffConfig> & { backend: string }): BffConfig {
+  return { ...resolveConfig({ backend: overrides.backend }), ...overrides }
+}

@@ -1,0 +1,77 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+
+/**
+ * The BFF's Prometheus metrics, on a registry of its own (no global state: two apps in one process keep
+ * separate counts).
+ */
+export class BffMetrics {
+  readonly registry = new Registry()
+  readonly requestDuration = new Histogram({
+    name: 'hewston_bff_http_request_duration_seconds',
+    help: 'Duration of HTTP requests served by the BFF',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  })
+  readonly inFlight = new Gauge({
+    name: 'hewston_bff_http_requests_in_flight',
+    help: 'HTTP requests being served',
+    registers: [this.registry],
+  })
+  readonly upstreamDuration = new Histogram({
+    name: 'hewston_bff_upstream_request_duration_seconds',
+    help: 'Time until the upstream answered (response headers)',
+    labelNames: ['route', 'status'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  })
+  readonly upstreamErrors = new Counter({
+    name: 'hewston_bff_upstream_errors_total',
+    help: 'Upstream calls that failed, by kind (unavailable, timeout, reset, breaker_open, status_5xx)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  })
+  readonly wsConnections = new Gauge({
+    name: 'hewston_bff_ws_connections',
+    help: 'Open client WebSocket connections',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  })
+  readonly wsMessages = new Counter({
+    name: 'hewston_bff_ws_messages_total',
+    help: 'WebSocket messages relayed',
+    labelNames: ['direction'] as const,
+    registers: [this.registry],
+  })
+  readonly breakerState = new Gauge({
+    name: 'hewston_bff_circuit_breaker_state',
+    help: 'Upstream circuit breaker: 0 closed, 1 open, 2 half-open',
+    labelNames: ['upstream'] as const,
+    registers: [this.registry],
+  })
+  readonly validationRejections = new Counter({
+    name: 'hewston_bff_validation_rejections_total',
+    help: 'Requests answered 4xx by the BFF before reaching the upstream',
+    labelNames: ['route'] as const,
+    registers: [this.registry],
+  })
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'hewston_bff_' })
+  }
+}
+
+/** A bounded route label: ids and symbols are replaced so the metric's cardinality stays small. */
+export function routeLabel(path: string): string {
+  const p = path.replace(/^\/api\/v1(?=\/|$)/, '')
+  const prefix = path.startsWith('/api/v1') ? '/api/v1' : ''
+  let m: RegExpExecArray | null
+  if ((m = /^\/backtests\/[^/]+(\/stream|\/ws)?\/?$/.exec(p))) return `${prefix}/backtests/:id${m[1] ?? ''}`
+  if ((m = /^\/runs\/[^/]+(\/[a-z]+)?\/?$/.exec(p))) return `${prefix}/runs/:id${m[1] ?? ''}`
+  if (/^\/(healthz|backtests|bars\/(daily|minute|hour|minute_decimated)|openapi\.json|health|metrics|chart-data|runs|flags)\/?$/.test(p)) {
+    return `${prefix}${p.replace(/\/$/, '')}`
+  }
+  return 'other'
+}

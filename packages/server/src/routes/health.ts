@@ -1,0 +1,51 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import type { Upstream } from '@hewston-bff/core'
+import type { RequestHandler } from 'express'
+
+export interface HealthDeps {
+  upstream: Upstream
+  timeoutMs: number
+  version: string
+  startedAt: number
+  root?: string
+  /** Extra dependency probes (e.g. Redis once configured). */
+  probes?: Record<string, () => Promise<{ status: 'ok' | 'down'; latency_ms?: number; error?: string }>>
+}
+
+type DepStatus = { status: 'ok' | 'down' | 'missing'; latency_ms?: number; error?: string; path?: string }
+
+/**
+ * `GET /health`: the BFF's own view of its dependencies. 200 while the backend answers (status `ok`, or
+ * `degraded` when an optional dependency is down), 503 with the same body when it does not. The backend
+ * probe has its own deadline, so this answers within a second even when the backend hangs.
+ */
+export function healthRoute(deps: HealthDeps): RequestHandler {
+  return async (_req, res) => {
+    const started = performance.now()
+    const backend: DepStatus = await deps.upstream
+      .healthz({ timeoutMs: deps.timeoutMs, signal: AbortSignal.timeout(deps.timeoutMs + 50) })
+      .then(() => ({ status: 'ok' as const, latency_ms: round(performance.now() - started) }))
+      .catch((err: Error) => ({ status: 'down' as const, latency_ms: round(performance.now() - started), error: err.message }))
+    const dependencies: Record<string, DepStatus> = { backend }
+    if (deps.root) {
+      const catalog = path.join(deps.root, 'data', 'catalog.sqlite')
+      dependencies.catalog = existsSync(catalog) ? { status: 'ok', path: catalog } : { status: 'missing', path: catalog }
+    }
+    for (const [name, probe] of Object.entries(deps.probes ?? {})) {
+      dependencies[name] = await probe().catch((err: Error) => ({ status: 'down' as const, error: err.message }))
+    }
+    const optionalDown = Object.entries(dependencies).some(([k, d]) => k !== 'backend' && d.status !== 'ok')
+    const status = backend.status !== 'ok' ? 'down' : optionalDown ? 'degraded' : 'ok'
+    res.status(status === 'down' ? 503 : 200).json({
+      service: 'hewston-bff',
+      version: deps.version,
+      status,
+      timestamp: new Date().toISOString(),
+      uptime_s: round((Date.now() - deps.startedAt) / 1000),
+      dependencies,
+    })
+  }
+}
+
+const round = (x: number) => Math.round(x * 10) / 10
