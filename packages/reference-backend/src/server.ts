@@ -54,7 +54,8 @@ export class ReferenceBackend {
   readonly stats: BackendStats = { requests: {}, sseStreams: 0, wsConnections: 0, wsPlays: 0, framesSent: 0 }
   private faultConfig: FaultConfig
   private readonly cors: Cors
-  private readonly pending = new PendingRuns()
+  /** In-process memory, like the upstream's: lost on stop/restart. */
+  private pending = new PendingRuns()
   private readonly routes: Route[]
   private readonly streamCtx: StreamContext
   private server: Server | undefined
@@ -122,6 +123,7 @@ export class ReferenceBackend {
     const server = this.server
     if (!server) return
     this.server = undefined
+    this.pending = new PendingRuns()
     for (const client of this.wss?.clients ?? []) client.terminate()
     this.wss?.close()
     for (const s of this.sockets) s.destroy()

@@ -1,0 +1,72 @@
+import { execFile, spawn } from 'node:child_process'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { repoRoot } from '@hewston-bff/reference-backend/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { OPTIONS } from '../src/index.js'
+import { startGeneratedBackend } from './support/harness.js'
+
+const run = promisify(execFile)
+const CLI = path.join(repoRoot(), 'packages/server/dist/cli.js')
+
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { timeout: 30_000, env: { PATH: process.env.PATH ?? '', ...env } })
+    return { code: 0, stdout, stderr }
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string }
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+  }
+}
+
+describe('hewston-bff CLI (built dist)', () => {
+  let backendUrl: string
+  let cleanup: () => Promise<void>
+  beforeAll(async () => {
+    const started = await startGeneratedBackend()
+    backendUrl = started.backend.url
+    cleanup = started.cleanup
+  })
+  afterAll(async () => cleanup())
+
+  it('--help lists every option with its env name and default', async () => {
+    const { code, stdout } = await cli(['--help'])
+    expect(code).toBe(0)
+    for (const o of OPTIONS) {
+      expect(stdout).toContain(o.flag)
+      expect(stdout).toContain(`env ${o.env}`)
+      if (o.default) expect(stdout).toContain(`(default ${o.default})`)
+    }
+  })
+
+  it('exits 2 with one line naming the option for a bad or missing value', async () => {
+    const missing = await cli([])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr.trim()).toMatch(/^hewston-bff: invalid --backend \(HEWSTON_BACKEND_URL\)/)
+    const port = await cli(['--backend', backendUrl, '--port', 'eighty'])
+    expect(port.code).toBe(2)
+    expect(port.stderr.trim().split('\n')).toHaveLength(1)
+    expect(port.stderr).toMatch(/--port \(PORT\)/)
+    const env = await cli(['--backend', backendUrl], { HEWSTON_UPSTREAM_TIMEOUT_MS: '-5' })
+    expect(env.code).toBe(2)
+    expect(env.stderr).toMatch(/--upstream-timeout-ms \(HEWSTON_UPSTREAM_TIMEOUT_MS\)/)
+    expect((await cli(['--bogus'])).code).toBe(2)
+  })
+
+  it('serves with env configuration and shuts down cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, [CLI, '--port', '0'], { env: { PATH: process.env.PATH ?? '', HEWSTON_BACKEND_URL: backendUrl }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const url = await new Promise<string>((resolve, reject) => {
+      let buf = ''
+      child.stdout?.on('data', (d: Buffer) => {
+        buf += d.toString()
+        const m = /"url":"(http:\/\/[^"]+)"/.exec(buf)
+        if (m) resolve(m[1] as string)
+      })
+      child.on('exit', (c) => reject(new Error(`exited ${c}`)))
+    })
+    expect((await fetch(`${url}/health`)).status).toBe(200)
+    const exited = new Promise<number | null>((r) => child.on('exit', r))
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+  })
+})

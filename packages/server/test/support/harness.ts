@@ -1,0 +1,44 @@
+import { Writable } from 'node:stream'
+import { type BffApp, type BffConfig, createBffApp, createLogger, defaultConfig } from '../../src/index.js'
+
+/** Log lines a BFF wrote, parsed. */
+export class LogCapture extends Writable {
+  readonly lines: Record<string, unknown>[] = []
+  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) this.lines.push(JSON.parse(line))
+    cb()
+  }
+}
+
+/** Starts a BFF in this process on a free port, in front of `backend`, logging into a capture. */
+export async function startBff(backend: string, overrides: Partial<BffConfig> = {}): Promise<{ bff: BffApp; url: string; logs: LogCapture }> {
+  const logs = new LogCapture()
+  const config = defaultConfig({ backend, port: 0, logLevel: 'info', ...overrides })
+  const bff = createBffApp(config, { logger: createLogger(config.logLevel, logs) })
+  const url = await bff.listen()
+  return { bff, url, logs }
+}
+
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { type GenerateResult, ReferenceBackend, generateWorkdir } from '@hewston-bff/reference-backend'
+
+/** A reference backend on freshly generated data (one symbol-year), for tests that need no shared fixtures. */
+export async function startGeneratedBackend(options: { symbols?: string[]; seed?: number } = {}): Promise<{
+  backend: ReferenceBackend
+  data: GenerateResult
+  cleanup: () => Promise<void>
+}> {
+  const out = mkdtempSync(path.join(tmpdir(), 'hewston-bff-test-'))
+  const data = generateWorkdir({ out, symbols: options.symbols ?? ['AAPL'], years: [2024], seed: options.seed ?? 11 })
+  const backend = await new ReferenceBackend({ root: out }).start()
+  return {
+    backend,
+    data,
+    cleanup: async () => {
+      await backend.close()
+      rmSync(out, { recursive: true, force: true })
+    },
+  }
+}
