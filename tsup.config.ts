@@ -30,6 +30,23 @@ const pkg = (name: string, entry: Record<string, string>, extra: Partial<Options
 
 export default defineConfig([
   pkg('core', { index: 'index.ts' }, { platform: 'neutral', target: 'es2022' }),
+  // Cleans only its own files: dist/bundle/ belongs to the bundle build running alongside.
+  pkg('browser', { index: 'index.ts' }, { platform: 'browser', target: 'es2022', clean: ['*.js', '*.js.map', '*.d.ts'] }),
+  // The same SDK as one self-contained ES module for <script type="module"> and size reporting.
+  {
+    name: 'browser-bundle',
+    entry: { 'hewston-bff.browser': 'packages/browser/src/index.ts' },
+    outDir: 'packages/browser/dist/bundle',
+    clean: true,
+    format: ['esm'],
+    platform: 'browser',
+    target: 'es2022',
+    noExternal: [/.*/],
+    minify: true,
+    sourcemap: true,
+    treeshake: true,
+    tsconfig: 'tsconfig.base.json',
+  },
   pkg('server', { index: 'index.ts', cli: 'cli.ts' }, { dts: { entry: { index: 'packages/server/src/index.ts' } } }),
   pkg('reference-backend', { index: 'index.ts', cli: 'cli.ts' }, { dts: { entry: { index: 'packages/reference-backend/src/index.ts' } } }),
 ])

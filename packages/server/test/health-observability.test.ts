@@ -25,7 +25,7 @@ describe('GET /health, logs and /metrics', () => {
   it('reports ok with backend latency and the catalog', async () => {
     const res = await fetch(`${bff.url}/health`)
     expect(res.status).toBe(200)
-    const body = await res.json()
+    const body = (await res.json()) as Record<string, unknown> & { uptime_s: unknown; timestamp: string }
     expect(body).toMatchObject({
       service: 'hewston-bff',
       version: '0.1.0',
@@ -43,7 +43,7 @@ describe('GET /health, logs and /metrics', () => {
     const elapsed = performance.now() - started
     backend.setFaults({})
     expect(res.status).toBe(503)
-    expect((await res.json()).dependencies.backend.status).toBe('down')
+    expect(((await res.json()) as { dependencies: { backend: { status: string } } }).dependencies.backend.status).toBe('down')
     expect(elapsed).toBeLessThan(1000)
   })
 
@@ -52,7 +52,7 @@ describe('GET /health, logs and /metrics', () => {
     const res = await fetch(`${bff.url}/health`)
     await backend.start()
     expect(res.status).toBe(503)
-    expect((await res.json()).status).toBe('down')
+    expect(((await res.json()) as { status: string }).status).toBe('down')
   })
 
   it('writes one JSON log line per request with correlation id, route, status, latency and upstream time', async () => {

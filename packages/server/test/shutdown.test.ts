@@ -25,7 +25,7 @@ describe('graceful shutdown', () => {
     const closing = bff.close()
     const res = await inFlight
     expect(res.status).toBe(200)
-    expect((await res.json()).items).toHaveLength(1)
+    expect(((await res.json()) as { items: unknown[] }).items).toHaveLength(1)
     expect(await wsClosed).toEqual([1012, 'BFF restarting'])
     await closing
     backend.setFaults({})

@@ -1,0 +1,57 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import net from 'node:net'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+
+/** A free loopback port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port
+      srv.close(() => resolve(port))
+    })
+    srv.on('error', reject)
+  })
+}
+
+export async function waitFor(url: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      await fetch(url)
+      return
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${url} did not come up`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+}
+
+const children: ChildProcess[] = []
+/** Starts a node process (its output discarded unless it fails to start) and remembers it for cleanup. */
+export function startNode(args: string[], env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } })
+  children.push(child)
+  return child
+}
+
+export function stopAll(): void {
+  for (const c of children) c.kill('SIGKILL')
+}
+process.on('exit', stopAll)
+
+/** Builds the packages if needed and returns a Hewston working directory with demo data. */
+export function ensureBuiltAndData(): string {
+  if (!existsSync(path.join(ROOT, 'packages/server/dist/cli.js')) || !existsSync(path.join(ROOT, 'packages/reference-backend/dist/cli.js'))) {
+    spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' })
+  }
+  const dir = path.resolve(ROOT, process.env.HEWSTON_DEMO_DIR ?? '.demo-data')
+  if (!existsSync(path.join(dir, 'data', 'catalog.sqlite'))) {
+    spawnSync(process.execPath, ['packages/reference-backend/dist/cli.js', 'generate', '--out', dir], { cwd: ROOT, stdio: 'inherit' })
+  }
+  return dir
+}
