@@ -1,8 +1,22 @@
 import { type IncomingMessage, type Server, createServer } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { BffError, UpstreamBreaker, correlationIdFrom, createUpstreamClient } from '@hewston-bff/core'
+import {
+  BffError,
+  type Cache,
+  ChartService,
+  MemoryCache,
+  TieredCache,
+  TtlPolicy,
+  UpstreamBreaker,
+  correlationIdFrom,
+  createUpstreamClient,
+  isUpstreamFailure,
+  withBreaker,
+} from '@hewston-bff/core'
+import compression from 'compression'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
+import { RedisCache } from './cache/redis-cache.js'
 import manifest from '../package.json' with { type: 'json' }
 import type { BffConfig } from './config/config.js'
 import { sendError } from './http/errors.js'
@@ -11,6 +25,7 @@ import { BffMetrics, routeLabel } from './observability/metrics.js'
 import { type ProxyLocals, createUpstreamProxy } from './proxy/http-proxy.js'
 import { upstreamPathOf, wsRunIdOf } from './proxy/paths.js'
 import { WsRelay, rejectHandshake } from './proxy/ws-relay.js'
+import { chartDataRoute } from './routes/chart-data.js'
 import { healthRoute } from './routes/health.js'
 
 export interface BffDeps {
@@ -25,6 +40,9 @@ export interface BffApp {
   readonly metrics: BffMetrics
   readonly breaker: UpstreamBreaker
   readonly logger: Logger
+  /** The cache behind the aggregated endpoints (memory, or memory in front of Redis). */
+  readonly cache: Cache
+  readonly charts: ChartService
   /** Starts listening; resolves with the bound URL. */
   listen(): Promise<string>
   /** Graceful shutdown: stop accepting, close WebSockets with 1012, finish in-flight requests (bounded). */
@@ -49,7 +67,11 @@ export function createBffApp(config: BffConfig, deps: BffDeps = {}): BffApp {
   const logger = deps.logger ?? createLogger(config.logLevel)
   const metrics = new BffMetrics()
   const startedAt = Date.now()
-  const breaker = new UpstreamBreaker({ consecutiveFailures: config.breakerFailures, halfOpenAfterMs: config.breakerResetMs })
+  const breaker = new UpstreamBreaker({
+    consecutiveFailures: config.breakerFailures,
+    halfOpenAfterMs: config.breakerResetMs,
+    isFailure: isUpstreamFailure,
+  })
   const breakerGauge = { closed: 0, open: 1, 'half-open': 2 } as const
   metrics.breakerState.set({ upstream: 'backend' }, 0)
   breaker.onStateChange((state) => {
@@ -57,6 +79,36 @@ export function createBffApp(config: BffConfig, deps: BffDeps = {}): BffApp {
     logger[state === 'open' ? 'error' : 'warn']({ breaker: state }, `upstream circuit breaker ${state}`)
   })
   const upstream = createUpstreamClient({ baseUrl: config.backend, timeoutMs: config.upstreamTimeoutMs })
+  const guardedUpstream = withBreaker(upstream, breaker)
+
+  // Caches: memory always; with --redis, memory in front of Redis, which may fail without failing requests.
+  const memory = new MemoryCache({ maxBytes: config.cacheMaxMb * 1024 * 1024 })
+  let redis: RedisCache | undefined
+  let cache: Cache = memory
+  if (config.redis) {
+    metrics.redisUp.set(0)
+    redis = new RedisCache({
+      url: config.redis,
+      keyPrefix: config.redisKeyPrefix,
+      onStateChange: (up) => {
+        metrics.redisUp.set(up ? 1 : 0)
+        logger[up ? 'info' : 'warn']({ redis: up ? 'up' : 'down' }, up ? 'redis connected' : 'redis unavailable: serving from memory and upstream')
+      },
+      onError: () => {},
+    })
+    cache = new TieredCache(memory, redis, (op, err) => {
+      metrics.cacheErrors.inc({ op })
+      logger.warn({ op, err: (err as Error)?.message }, 'redis operation failed (degraded)')
+    })
+  }
+  const ttl = new TtlPolicy({ todayMs: config.ttlTodayS * 1000, recentMs: config.ttlRecentS * 1000, olderMs: config.ttlOlderS * 1000 })
+  const charts = new ChartService({
+    upstream: guardedUpstream,
+    cache,
+    ttl,
+    concurrency: config.chartConcurrency,
+    onChunk: ({ kind, result }) => metrics.chartChunks.inc({ kind, result }),
+  })
   const proxy = createUpstreamProxy({
     backend: config.backend,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
@@ -112,7 +164,17 @@ export function createBffApp(config: BffConfig, deps: BffDeps = {}): BffApp {
     next()
   })
 
-  app.get('/health', healthRoute({ upstream, timeoutMs: config.healthTimeoutMs, version: manifest.version, startedAt, root: config.root }))
+  const probes: Parameters<typeof healthRoute>[0]['probes'] = {}
+  if (redis) {
+    const r = redis
+    probes.redis = async () => {
+      if (!r.isUp) return { status: 'down', error: 'not connected' }
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('ping timed out')), 300).unref())
+      return { status: 'ok', latency_ms: await Promise.race([r.ping(), timeout]) }
+    }
+  }
+  app.get('/health', healthRoute({ upstream, timeoutMs: config.healthTimeoutMs, version: manifest.version, startedAt, root: config.root, probes }))
+  app.get('/api/v1/chart-data', compression({ threshold: 1024 }), chartDataRoute(charts, { maxSpanDays: config.chartMaxSpanDays }))
   app.get('/metrics', async (_req, res) => {
     res.setHeader('content-type', metrics.registry.contentType)
     res.send(await metrics.registry.metrics())
@@ -147,6 +209,8 @@ export function createBffApp(config: BffConfig, deps: BffDeps = {}): BffApp {
     metrics,
     breaker,
     logger,
+    cache,
+    charts,
     get url() {
       return `http://${config.host}:${boundPort}`
     },
@@ -187,6 +251,7 @@ export function createBffApp(config: BffConfig, deps: BffDeps = {}): BffApp {
       s.closeAllConnections()
       for (const socket of sockets) socket.destroy()
       proxy.agent.destroy()
+      await redis?.close()
       await closed
     },
   }

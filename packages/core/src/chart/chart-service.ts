@@ -61,6 +61,8 @@ export interface ChartServiceOptions {
   concurrency?: number
   /** How long another instance's fill lock is waited for before fetching anyway (default 10 s). */
   lockWaitMs?: number
+  /** Observes every chunk lookup (for metrics). */
+  onChunk?: (event: { kind: SourceKind; result: 'hit' | 'miss' | 'shared-fill' }) => void
 }
 
 /** Thrown when the symbol has no data at all in the requested range. */
@@ -156,7 +158,11 @@ export class ChartService {
   private async loadChunk(chunk: Chunk, caller: CallerContext, rthOnly: boolean): Promise<{ bars: ColumnarBars; fetched: boolean }> {
     const key = this.chunkKey(chunk, caller.scope, rthOnly)
     const cached = await this.options.cache.get(key)
-    if (cached !== undefined) return { bars: JSON.parse(cached) as ColumnarBars, fetched: false }
+    if (cached !== undefined) {
+      this.options.onChunk?.({ kind: chunk.kind, result: 'hit' })
+      return { bars: JSON.parse(cached) as ColumnarBars, fetched: false }
+    }
+    this.options.onChunk?.({ kind: chunk.kind, result: 'miss' })
     return this.flights.do(key, () => this.fill(key, chunk, caller, rthOnly))
   }
 
@@ -170,7 +176,10 @@ export class ChartService {
       while (this.clock.now() < deadline) {
         await new Promise((r) => setTimeout(r, 25))
         const v = await cache.get(key)
-        if (v !== undefined) return { bars: JSON.parse(v) as ColumnarBars, fetched: false }
+        if (v !== undefined) {
+          this.options.onChunk?.({ kind: chunk.kind, result: 'shared-fill' })
+          return { bars: JSON.parse(v) as ColumnarBars, fetched: false }
+        }
       }
     }
     try {

@@ -17,6 +17,13 @@ export const OPTIONS = [
   { key: 'breakerFailures', flag: '--breaker-failures <n>', env: 'HEWSTON_BREAKER_FAILURES', default: '5', help: 'Consecutive upstream failures that open the circuit breaker' },
   { key: 'breakerResetMs', flag: '--breaker-reset-ms <n>', env: 'HEWSTON_BREAKER_RESET_MS', default: '5000', help: 'How long the breaker stays open before probing again' },
   { key: 'shutdownTimeoutMs', flag: '--shutdown-timeout-ms <n>', env: 'HEWSTON_SHUTDOWN_TIMEOUT_MS', default: '10000', help: 'How long a graceful shutdown waits for in-flight requests' },
+  { key: 'redisKeyPrefix', flag: '--redis-prefix <text>', env: 'HEWSTON_REDIS_PREFIX', default: 'hewston-bff:', help: 'Prefix of every Redis key' },
+  { key: 'cacheMaxMb', flag: '--cache-max-mb <n>', env: 'HEWSTON_CACHE_MAX_MB', default: '256', help: 'In-memory cache bound, in MiB' },
+  { key: 'ttlTodayS', flag: '--ttl-today-s <n>', env: 'HEWSTON_TTL_TODAY_S', default: '300', help: 'Cache TTL of chunks that include today' },
+  { key: 'ttlRecentS', flag: '--ttl-recent-s <n>', env: 'HEWSTON_TTL_RECENT_S', default: '3600', help: 'Cache TTL of chunks within the last 30 days' },
+  { key: 'ttlOlderS', flag: '--ttl-older-s <n>', env: 'HEWSTON_TTL_OLDER_S', default: '86400', help: 'Cache TTL of older chunks' },
+  { key: 'chartMaxSpanDays', flag: '--chart-max-span-days <n>', env: 'HEWSTON_CHART_MAX_SPAN_DAYS', default: '1827', help: 'Longest chart-data range (days)' },
+  { key: 'chartConcurrency', flag: '--chart-concurrency <n>', env: 'HEWSTON_CHART_CONCURRENCY', default: '4', help: 'Upstream chunk fetches in flight per chart request' },
   { key: 'logLevel', flag: '--log-level <level>', env: 'LOG_LEVEL', default: 'info', help: 'fatal|error|warn|info|debug|trace|silent' },
 ] as const
 
@@ -44,6 +51,13 @@ export const ConfigSchema = z.object({
   breakerFailures: int(1, 1000),
   breakerResetMs: int(100, 600_000),
   shutdownTimeoutMs: int(0, 600_000),
+  redisKeyPrefix: z.string().max(100),
+  cacheMaxMb: int(1, 65536),
+  ttlTodayS: int(1, 86400 * 30),
+  ttlRecentS: int(1, 86400 * 30),
+  ttlOlderS: int(1, 86400 * 365),
+  chartMaxSpanDays: int(1, 36600),
+  chartConcurrency: int(1, 64),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 })
 

@@ -58,6 +58,24 @@ export class BffMetrics {
     registers: [this.registry],
   })
 
+  readonly cacheErrors = new Counter({
+    name: 'hewston_bff_cache_errors_total',
+    help: 'Shared-cache (Redis) operations that failed; requests carried on from memory/upstream',
+    labelNames: ['op'] as const,
+    registers: [this.registry],
+  })
+  readonly redisUp = new Gauge({
+    name: 'hewston_bff_redis_up',
+    help: '1 while the shared cache (Redis) is connected',
+    registers: [this.registry],
+  })
+  readonly chartChunks = new Counter({
+    name: 'hewston_bff_chart_chunks_total',
+    help: 'Chart chunk lookups: hit (cache), miss (fetched or joined a fetch), shared-fill (filled by another instance)',
+    labelNames: ['kind', 'result'] as const,
+    registers: [this.registry],
+  })
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'hewston_bff_' })
   }

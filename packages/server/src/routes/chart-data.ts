@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto'
+import {
+  type ChartQueryLimits,
+  type ChartService,
+  DatasetNotFoundError,
+  UpstreamHttpError,
+  UpstreamUnavailableError,
+  credentialScope,
+  parseChartQuery,
+} from '@hewston-bff/core'
+import type { Request, RequestHandler, Response } from 'express'
+import { sendError } from '../http/errors.js'
+import { forwardedHeaders } from '../http/forwarded-headers.js'
+
+/**
+ * `GET /api/v1/chart-data`: translates HTTP to {@link ChartService.getChart} and back — query in, JSON
+ * out, with a strong ETag over the data (304 on `If-None-Match`), `Cache-Control` from the chunks' TTL,
+ * and upstream 401/403 passed through as they came.
+ */
+export function chartDataRoute(charts: ChartService, limits: ChartQueryLimits): RequestHandler {
+  return async (req: Request, res: Response) => {
+    const correlationId = (res.locals as { correlationId: string }).correlationId
+    try {
+      const query = parseChartQuery(new URL(req.originalUrl, 'http://bff').searchParams, limits)
+      const scope = await credentialScope({ authorization: req.get('authorization'), cookie: req.get('cookie') })
+      const { response, ttlMs } = await charts.getChart(query, { scope, headers: forwardedHeaders(req, correlationId) })
+      // The ETag covers what the client renders (the request and its bars), not per-call metadata.
+      const etag = `"${createHash('sha256')
+        .update(`${scope}|${query.symbol}|${query.timeframe}|${query.from_date}|${query.to_date}|${query.target_points}|${query.format}|`)
+        .update(JSON.stringify(response.bars))
+        .digest('base64url')
+        .slice(0, 32)}"`
+      res.setHeader('etag', etag)
+      res.setHeader('cache-control', `${scope === 'public' ? 'public' : 'private'}, max-age=${Math.floor(ttlMs / 1000)}`)
+      res.setHeader('vary', 'Authorization, Cookie, Accept-Encoding')
+      if (ifNoneMatch(req.get('if-none-match'), etag)) {
+        res.status(304).end()
+        return
+      }
+      res.status(200).json(response)
+    } catch (err) {
+      if (err instanceof UpstreamHttpError && (err.status === 401 || err.status === 403)) {
+        res.status(err.status)
+        if (err.contentType) res.setHeader('content-type', err.contentType)
+        res.send(err.body)
+        return
+      }
+      if (err instanceof DatasetNotFoundError) return sendError(res, err, correlationId)
+      if (err instanceof UpstreamHttpError) {
+        return sendError(res, new UpstreamUnavailableError(`upstream answered ${err.status}`), correlationId)
+      }
+      sendError(res, err, correlationId)
+    }
+  }
+}
+
+function ifNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false
+  return header.split(',').some((t) => t.trim() === etag || t.trim() === '*')
+}
