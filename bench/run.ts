@@ -6,9 +6,10 @@ import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { ROOT, ensureBuiltAndData, freePort, startNode, stopAll, waitFor } from './lib/processes.js'
+import { type ChartBench, chartScenario } from './scenarios/chart.js'
 import { type ProxyRow, proxyScenario } from './scenarios/proxy.js'
 
-const SCENARIOS = ['proxy'] as const
+const SCENARIOS = ['proxy', 'chart'] as const
 type Scenario = (typeof SCENARIOS)[number]
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { duration: { type: 'string' }, help: { type: 'boolean', short: 'h' } } })
@@ -48,6 +49,12 @@ try {
     ;(results.scenarios as Record<string, unknown>).proxy = rows
     printProxyTable(rows)
   }
+  if (wanted.includes('chart')) {
+    process.stdout.write(`\n== chart: /api/v1/chart-data vs the upstream's own endpoints\n`)
+    const chart = await chartScenario({ backendUrl, dataDir, durationS })
+    ;(results.scenarios as Record<string, unknown>).chart = chart
+    printChart(chart)
+  }
 } finally {
   const out = path.join(ROOT, 'bench/results/latest.json')
   mkdirSync(path.dirname(out), { recursive: true })
@@ -76,4 +83,18 @@ function printProxyTable(rows: ProxyRow[]): void {
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i] as number)).join('  ')
   process.stdout.write(`\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${body.map(line).join('\n')}\n`)
   process.stdout.write('targets: +p50 <= 1 ms and +p99 <= 3 ms at 50 connections; BFF/plain >= 0.80 (latency in ms)\n')
+}
+
+function printChart(c: ChartBench): void {
+  const w1 = c.warm.find((w) => w.connections === 1)
+  const rows: [string, string, string][] = [
+    ['cold p50 (ms), BFF vs upstream minute_decimated', `${c.cold_ms.p50} vs ${c.upstream_decimated_ms.p50}`, `${c.cold_vs_upstream}× (target ≤ 1.2×)`],
+    ['warm p50 (ms), 1 connection', `${w1?.bff.p50} vs ${w1?.upstream.p50}`, `${w1?.speedup_p50}× faster (target ≥ 50×, ≤ 3 ms)`],
+    ...c.warm.map((w): [string, string, string] => [`warm rps, ${w.connections} connections`, `${Math.round(w.bff.rps)} vs ${Math.round(w.upstream.rps)}`, `${Math.round((w.bff.rps / w.upstream.rps) * 10) / 10}×`]),
+    ['200 concurrent identical cold requests', `${c.concurrent_cold.upstream_calls} upstream calls`, `for ${c.concurrent_cold.chunks} chunks (${c.concurrent_cold.wall_ms} ms)`],
+    ['bytes: BFF gzip vs upstream /bars/minute', `${c.bytes.bff_gzip} vs ${c.bytes.upstream_minute_raw} (gzip ${c.bytes.upstream_minute_gzip})`, `${c.bytes.ratio_vs_raw} of raw, ${c.bytes.ratio_vs_gzip} of gzip`],
+    [`decimation of ${c.decimation_ms.bars} minute bars`, `p50 ${c.decimation_ms.p50} ms`, `max ${c.decimation_ms.max} ms (target < 5 ms)`],
+  ]
+  const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))]
+  process.stdout.write(`\n${rows.map((r) => `${r[0].padEnd(w[0] as number)}  ${r[1].padEnd(w[1] as number)}  ${r[2]}`).join('\n')}\n`)
 }

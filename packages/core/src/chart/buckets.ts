@@ -6,19 +6,23 @@ const DAY = 86_400_000
 /** A calendar-aligned bucket size: its nominal length in minutes and the start of the bucket of `t`. */
 export interface Bucket {
   minutes: number
+  /** The longest a bucket can be (calendar months differ), for the point lower bound. */
+  maxMinutes: number
   label: string
   start(t: number): number
 }
 
 const fixed = (minutes: number, label: string, offsetMs = 0): Bucket => ({
   minutes,
+  maxMinutes: minutes,
   label,
   // Fixed-width windows counted from the Unix epoch in UTC — exactly the upstream's minute_decimated.
   start: (t) => Math.floor((t - offsetMs) / (minutes * MIN)) * minutes * MIN + offsetMs,
 })
 
-const calendar = (minutes: number, label: string, monthsPer: number): Bucket => ({
+const calendar = (minutes: number, label: string, monthsPer: number, maxDays: number): Bucket => ({
   minutes,
+  maxMinutes: maxDays * 1440,
   label,
   start: (t) => {
     const d = new Date(t)
@@ -35,9 +39,9 @@ export const BUCKETS: readonly Bucket[] = [
   ...[1, 2, 5, 10, 15, 30, 60, 120, 240].map((m) => fixed(m, `${m}m`)),
   fixed(1440, '1d'),
   fixed(10_080, '1w', 4 * DAY), // 1970-01-05 was a Monday
-  calendar(43_200, '1mo', 1),
-  calendar(129_600, '1q', 3),
-  calendar(525_600, '1y', 12),
+  calendar(43_200, '1mo', 1, 31),
+  calendar(129_600, '1q', 3, 92),
+  calendar(525_600, '1y', 12, 366),
 ]
 
 export const bucketByMinutes = (minutes: number): Bucket | undefined => BUCKETS.find((b) => b.minutes === minutes)
@@ -91,7 +95,11 @@ export function bucketOhlc(bars: ColumnarBars, bucket: Bucket): ColumnarBars {
  */
 export function chooseBucket(bars: ColumnarBars, target: number, minMinutes: number): { bucket: Bucket; points: number } {
   const ladder = BUCKETS.filter((b) => b.minutes >= minMinutes)
+  const n = bars.t.length
   for (const bucket of ladder) {
+    // Bars have distinct timestamps on a `minMinutes` grid, so a bucket holds at most maxMinutes/minMinutes
+    // of them: when even that many buckets exceed the target, skip the counting pass.
+    if (Math.ceil((n * minMinutes) / bucket.maxMinutes) > target && bucket !== ladder.at(-1)) continue
     const points = countBuckets(bars, bucket)
     if (points <= target) return { bucket, points }
   }

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache'
 import type { Cache } from '../cache/cache.js'
 import { TtlPolicy } from '../cache/ttl-policy.js'
 import { BffError } from '../errors/bff-error.js'
@@ -61,8 +62,13 @@ export interface ChartServiceOptions {
   concurrency?: number
   /** How long another instance's fill lock is waited for before fetching anyway (default 10 s). */
   lockWaitMs?: number
+  /**
+   * Bytes of decoded chunks and finished answers kept in process (default 128 MiB), so warm and
+   * overlapping requests neither re-parse cached chunks nor re-run the merge and decimation.
+   */
+  memoryBytes?: number
   /** Observes every chunk lookup (for metrics). */
-  onChunk?: (event: { kind: SourceKind; result: 'hit' | 'miss' | 'shared-fill' }) => void
+  onChunk?: (event: { kind: SourceKind; result: 'hit' | 'miss' | 'shared-fill' | 'fetch' }) => void
 }
 
 /** Thrown when the symbol has no data at all in the requested range. */
@@ -98,14 +104,34 @@ export class ChartService {
   private readonly ttl: TtlPolicy
   private readonly clock: Clock
   private readonly flights = new SingleFlight<{ bars: ColumnarBars; fetched: boolean }>()
+  private readonly answerFlights = new SingleFlight<ChartResult>()
+  /** Decoded chunks (the Cache port holds them encoded) and finished answers, in process. */
+  private readonly decoded: LRUCache<string, ColumnarBars>
+  private readonly answers: LRUCache<string, ChartResponse>
 
   constructor(private readonly options: ChartServiceOptions) {
     this.ttl = options.ttl ?? new TtlPolicy()
     this.clock = options.clock ?? systemClock
+    const bytes = options.memoryBytes ?? 128 * 1024 * 1024
+    this.decoded = new LRUCache({ maxSize: bytes / 2, sizeCalculation: (b) => Math.max(1, b.t.length * 48) })
+    this.answers = new LRUCache({ maxSize: bytes / 2, sizeCalculation: (r) => Math.max(1, r.metadata.returned_bars * 80) })
   }
 
   async getChart(req: ChartRequest, caller: CallerContext): Promise<ChartResult> {
     const started = this.clock.now()
+    const answerKey = `${caller.scope}|${req.symbol}|${req.timeframe}|${req.from_date}|${req.to_date}|${req.target_points}|${req.rth_only}|${req.format}`
+    const answered = this.answers.get(answerKey)
+    if (answered) {
+      const ttlMs = Math.max(1, this.answers.getRemainingTTL(answerKey))
+      const metadata = { ...answered.metadata, cache_hit: true, upstream_calls: 0, load_time_ms: round2(this.clock.now() - started) }
+      // Same bars array object: hosts may memoise its serialisation.
+      return { response: { ...answered, metadata }, ttlMs }
+    }
+    // Identical concurrent requests share one computation (merge and decimation included).
+    return this.answerFlights.do(answerKey, () => this.compute(req, caller, answerKey, started))
+  }
+
+  private async compute(req: ChartRequest, caller: CallerContext, answerKey: string, started: number): Promise<ChartResult> {
     const source = SOURCE[req.timeframe]
     const chunks = planChunks(source.kind, req.symbol, req.from_date, req.to_date)
     let upstreamCalls = 0
@@ -143,10 +169,12 @@ export class ChartService {
         to_date: req.to_date,
         cache_hit: upstreamCalls === 0,
         upstream_calls: upstreamCalls,
-        load_time_ms: Math.round((this.clock.now() - started) * 100) / 100,
+        load_time_ms: round2(this.clock.now() - started),
       },
     }
-    return { response, ttlMs: Number.isFinite(ttlMs) ? ttlMs : this.ttl.olderMs }
+    const finalTtl = Number.isFinite(ttlMs) ? ttlMs : this.ttl.olderMs
+    this.answers.set(answerKey, response, { ttl: finalTtl })
+    return { response, ttlMs: finalTtl }
   }
 
   /** Cache key of a chunk for a caller scope. */
@@ -157,10 +185,17 @@ export class ChartService {
 
   private async loadChunk(chunk: Chunk, caller: CallerContext, rthOnly: boolean): Promise<{ bars: ColumnarBars; fetched: boolean }> {
     const key = this.chunkKey(chunk, caller.scope, rthOnly)
+    const hot = this.decoded.get(key)
+    if (hot) {
+      this.options.onChunk?.({ kind: chunk.kind, result: 'hit' })
+      return { bars: hot, fetched: false }
+    }
     const cached = await this.options.cache.get(key)
     if (cached !== undefined) {
       this.options.onChunk?.({ kind: chunk.kind, result: 'hit' })
-      return { bars: JSON.parse(cached) as ColumnarBars, fetched: false }
+      const bars = JSON.parse(cached) as ColumnarBars
+      this.decoded.set(key, bars, { ttl: this.ttl.ttlFor(chunk.to, this.clock.now()) })
+      return { bars, fetched: false }
     }
     this.options.onChunk?.({ kind: chunk.kind, result: 'miss' })
     return this.flights.do(key, () => this.fill(key, chunk, caller, rthOnly))
@@ -187,7 +222,10 @@ export class ChartService {
       const again = token !== undefined ? await cache.get(key) : undefined
       if (again !== undefined) return { bars: JSON.parse(again) as ColumnarBars, fetched: false }
       const bars = await this.fetchChunk(chunk, caller, rthOnly)
-      await cache.set(key, JSON.stringify(bars), this.ttl.ttlFor(chunk.to, this.clock.now()))
+      this.options.onChunk?.({ kind: chunk.kind, result: 'fetch' })
+      const ttl = this.ttl.ttlFor(chunk.to, this.clock.now())
+      await cache.set(key, JSON.stringify(bars), ttl)
+      this.decoded.set(key, bars, { ttl })
       return { bars, fetched: true }
     } finally {
       if (token !== undefined) await cache.releaseLock?.(key, token)
@@ -215,6 +253,8 @@ export class ChartService {
     }
   }
 }
+
+const round2 = (x: number) => Math.round(x * 100) / 100
 
 function rowsOut(b: ColumnarBars): ChartRowBar[] {
   const rows = new Array<ChartRowBar>(b.t.length)

@@ -71,7 +71,7 @@ export class BffMetrics {
   })
   readonly chartChunks = new Counter({
     name: 'hewston_bff_chart_chunks_total',
-    help: 'Chart chunk lookups: hit (cache), miss (fetched or joined a fetch), shared-fill (filled by another instance)',
+    help: 'Chart chunk lookups: hit (cache), miss, shared-fill (filled by another instance); fetch = actual upstream calls',
     labelNames: ['kind', 'result'] as const,
     registers: [this.registry],
   })

@@ -18,18 +18,27 @@ import { forwardedHeaders } from '../http/forwarded-headers.js'
  * and upstream 401/403 passed through as they came.
  */
 export function chartDataRoute(charts: ChartService, limits: ChartQueryLimits): RequestHandler {
+  // Warm answers reuse the same bars object: serialise and hash it once.
+  const serialised = new WeakMap<object, { json: string; hash: string }>()
   return async (req: Request, res: Response) => {
     const correlationId = (res.locals as { correlationId: string }).correlationId
     try {
       const query = parseChartQuery(new URL(req.originalUrl, 'http://bff').searchParams, limits)
       const scope = await credentialScope({ authorization: req.get('authorization'), cookie: req.get('cookie') })
       const { response, ttlMs } = await charts.getChart(query, { scope, headers: forwardedHeaders(req, correlationId) })
-      // The ETag covers what the client renders (the request and its bars), not per-call metadata.
-      const etag = `"${createHash('sha256')
-        .update(`${scope}|${query.symbol}|${query.timeframe}|${query.from_date}|${query.to_date}|${query.target_points}|${query.format}|`)
-        .update(JSON.stringify(response.bars))
-        .digest('base64url')
-        .slice(0, 32)}"`
+      let bars = serialised.get(response.bars)
+      if (!bars) {
+        const json = JSON.stringify(response.bars)
+        // The ETag covers what the client renders (the request and its bars), not per-call metadata.
+        const hash = createHash('sha256')
+          .update(`${scope}|${query.symbol}|${query.timeframe}|${query.from_date}|${query.to_date}|${query.target_points}|${query.format}|`)
+          .update(json)
+          .digest('base64url')
+          .slice(0, 32)
+        bars = { json, hash }
+        serialised.set(response.bars, bars)
+      }
+      const etag = `"${bars.hash}"`
       res.setHeader('etag', etag)
       res.setHeader('cache-control', `${scope === 'public' ? 'public' : 'private'}, max-age=${Math.floor(ttlMs / 1000)}`)
       res.setHeader('vary', 'Authorization, Cookie, Accept-Encoding')
@@ -37,7 +46,8 @@ export function chartDataRoute(charts: ChartService, limits: ChartQueryLimits): 
         res.status(304).end()
         return
       }
-      res.status(200).json(response)
+      const body = `{"symbol":${JSON.stringify(response.symbol)},"timeframe":${JSON.stringify(response.timeframe)},"bars":${bars.json},"metadata":${JSON.stringify(response.metadata)}}`
+      res.status(200).type('application/json').send(body)
     } catch (err) {
       if (err instanceof UpstreamHttpError && (err.status === 401 || err.status === 403)) {
         res.status(err.status)
