@@ -24,7 +24,7 @@ const pkg = (name: string, entry: Record<string, string>, extra: Partial<Options
   sourcemap: true,
   clean: true,
   splitting: false,
-  tsconfig: 'tsconfig.base.json',
+  tsconfig: 'tsconfig.build.json',
   ...extra,
 })
 
@@ -45,7 +45,7 @@ export default defineConfig([
     minify: true,
     sourcemap: true,
     treeshake: true,
-    tsconfig: 'tsconfig.base.json',
+    tsconfig: 'tsconfig.build.json',
   },
   pkg('server', { index: 'index.ts', cli: 'cli.ts' }, { dts: { entry: { index: 'packages/server/src/index.ts' } } }),
   pkg('reference-backend', { index: 'index.ts', cli: 'cli.ts' }, { dts: { entry: { index: 'packages/reference-backend/src/index.ts' } } }),

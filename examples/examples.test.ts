@@ -1,25 +1,19 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { ReferenceBackend, generateWorkdir } from '@hewston-bff/reference-backend'
-import { repoRoot } from '@hewston-bff/reference-backend/testing'
+import type { ReferenceBackend } from '@hewston-bff/reference-backend'
+import { repoRoot, startGeneratedBackend } from '@hewston-bff/reference-backend/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const run = promisify(execFile)
 
 describe('examples run against the reference backend', () => {
-  const out = mkdtempSync(path.join(tmpdir(), 'hewston-examples-'))
   let backend: ReferenceBackend
+  let cleanup: () => Promise<void>
   beforeAll(async () => {
-    generateWorkdir({ out, symbols: ['AAPL'], years: [2024], seed: 4 })
-    backend = await new ReferenceBackend({ root: out }).start()
+    ;({ backend, cleanup } = await startGeneratedBackend({ seed: 4 }))
   })
-  afterAll(async () => {
-    await backend.close()
-    rmSync(out, { recursive: true, force: true })
-  })
+  afterAll(async () => cleanup())
   const example = (name: string, args: string[]) =>
     run(process.execPath, ['--import', 'tsx', path.join(repoRoot(), 'examples', name), ...args], { cwd: repoRoot(), timeout: 60_000 })
 

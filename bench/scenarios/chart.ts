@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib'
-import { type ColumnarBars, bucketOhlc, chooseBucket } from '@hewston-bff/core'
+import { bucketOhlc, chooseBucket, toColumnar } from '@hewston-bff/core'
 import { type LoadFigures, load } from '../lib/measure.js'
 import { freePort, startNode, waitFor } from '../lib/processes.js'
 
@@ -87,15 +87,7 @@ export async function chartScenario(ctx: { backendUrl: string; dataDir: string; 
 
   // Decimation of one year of minute bars, in process (the aggregation itself, no I/O).
   const minute = JSON.parse(minuteRaw.toString()) as { bars: { t: string; o: number; h: number; l: number; c: number; v: number }[] }
-  const cols: ColumnarBars = { t: [], o: [], h: [], l: [], c: [], v: [] }
-  for (const b of minute.bars) {
-    cols.t.push(Date.parse(b.t))
-    cols.o.push(b.o)
-    cols.h.push(b.h)
-    cols.l.push(b.l)
-    cols.c.push(b.c)
-    cols.v.push(b.v)
-  }
+  const cols = toColumnar(minute.bars)
   const times: number[] = []
   for (let i = 0; i < 30; i++) {
     const t = performance.now()

@@ -1,25 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
-import { ReferenceBackend, generateWorkdir } from '@hewston-bff/reference-backend'
+import type { ReferenceBackend } from '@hewston-bff/reference-backend'
+import { startGeneratedBackend } from '@hewston-bff/reference-backend/testing'
 import { type BffApp, createBffApp, defaultConfig } from '@hewston-bff/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createHewstonClient } from '../src/index.js'
 
 describe('createHewstonClient: the same answers through the BFF and straight to the backend', () => {
-  const out = mkdtempSync(path.join(tmpdir(), 'hewston-browser-'))
   let backend: ReferenceBackend
+  let cleanup: () => Promise<void>
   let bff: BffApp
   beforeAll(async () => {
-    generateWorkdir({ out, symbols: ['AAPL'], years: [2024], seed: 9 })
-    backend = await new ReferenceBackend({ root: out }).start()
+    ;({ backend, cleanup } = await startGeneratedBackend({ seed: 9 }))
     bff = createBffApp(defaultConfig({ backend: backend.url, port: 0, logLevel: 'silent' }))
     await bff.listen()
   })
   afterAll(async () => {
     await bff.close()
-    await backend.close()
-    rmSync(out, { recursive: true, force: true })
+    await cleanup()
   })
 
   it('returns equal data in both modes, switching at runtime on the next call', async () => {

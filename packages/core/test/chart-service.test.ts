@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
-import { ReferenceBackend, generateWorkdir } from '@hewston-bff/reference-backend'
-import { loadHttpGoldens, sharedFixtures } from '@hewston-bff/reference-backend/testing'
+import { ReferenceBackend } from '@hewston-bff/reference-backend'
+import { loadHttpGoldens, sharedFixtures, startGeneratedBackend } from '@hewston-bff/reference-backend/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   BUCKETS,
@@ -24,16 +21,12 @@ const rowsOf = (b: ColumnarBars) =>
   b.t.map((t, i) => ({ t: `${new Date(t).toISOString().slice(0, 19)}Z`, o: b.o[i], h: b.h[i], l: b.l[i], c: b.c[i], v: b.v[i] }))
 
 describe('ChartService against the reference backend (generated data)', () => {
-  const out = mkdtempSync(path.join(tmpdir(), 'hewston-chart-'))
   let backend: ReferenceBackend
+  let cleanup: () => Promise<void>
   beforeAll(async () => {
-    generateWorkdir({ out, symbols: ['AAPL'], years: [2024], seed: 21 })
-    backend = await new ReferenceBackend({ root: out }).start()
+    ;({ backend, cleanup } = await startGeneratedBackend({ seed: 21 }))
   })
-  afterAll(async () => {
-    await backend.close()
-    rmSync(out, { recursive: true, force: true })
-  })
+  afterAll(async () => cleanup())
   const service = () => new ChartService({ upstream: createUpstreamClient({ baseUrl: backend.url }), cache: new MemoryCache() })
   const minuteCalls = () => backend.stats.requests['GET /bars/minute'] ?? 0
   const q = (o: Record<string, string>) => parseChartQuery({ symbol: 'AAPL', timeframe: '1M_DECIMATED', ...o })

@@ -1,21 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
-import { ReferenceBackend, generateWorkdir } from '@hewston-bff/reference-backend'
+import type { ReferenceBackend } from '@hewston-bff/reference-backend'
+import { startGeneratedBackend } from '@hewston-bff/reference-backend/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { UpstreamHttpError, UpstreamTimeoutError, UpstreamUnavailableError, createUpstreamClient } from '../src/index.js'
 
 describe('createUpstreamClient against the reference backend', () => {
-  const out = mkdtempSync(path.join(tmpdir(), 'hewston-core-'))
   let backend: ReferenceBackend
+  let cleanup: () => Promise<void>
   beforeAll(async () => {
-    generateWorkdir({ out, symbols: ['AAPL'], years: [2024], seed: 5 })
-    backend = await new ReferenceBackend({ root: out }).start()
+    ;({ backend, cleanup } = await startGeneratedBackend({ seed: 5 }))
   })
-  afterAll(async () => {
-    await backend.close()
-    rmSync(out, { recursive: true, force: true })
-  })
+  afterAll(async () => cleanup())
 
   it('returns contract-checked data', async () => {
     const up = createUpstreamClient({ baseUrl: backend.url })

@@ -3,6 +3,7 @@
  * upstream goldens against any server that claims the Hewston contract (the reference backend, the BFF).
  */
 export { type SharedFixtures, repoRoot, sharedFixtures } from './testing/shared.js'
+export { startGeneratedBackend } from './testing/generated.js'
 export {
   type GoldenHttpEntry,
   type GoldenWsSession,

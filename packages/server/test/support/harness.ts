@@ -19,26 +19,4 @@ export async function startBff(backend: string, overrides: Partial<BffConfig> = 
   return { bff, url, logs }
 }
 
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
-import { type GenerateResult, ReferenceBackend, generateWorkdir } from '@hewston-bff/reference-backend'
-
-/** A reference backend on freshly generated data (one symbol-year), for tests that need no shared fixtures. */
-export async function startGeneratedBackend(options: { symbols?: string[]; seed?: number } = {}): Promise<{
-  backend: ReferenceBackend
-  data: GenerateResult
-  cleanup: () => Promise<void>
-}> {
-  const out = mkdtempSync(path.join(tmpdir(), 'hewston-bff-test-'))
-  const data = generateWorkdir({ out, symbols: options.symbols ?? ['AAPL'], years: [2024], seed: options.seed ?? 11 })
-  const backend = await new ReferenceBackend({ root: out }).start()
-  return {
-    backend,
-    data,
-    cleanup: async () => {
-      await backend.close()
-      rmSync(out, { recursive: true, force: true })
-    },
-  }
-}
+export { startGeneratedBackend } from '@hewston-bff/reference-backend/testing'
