@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import type { ReferenceBackend } from '@hewston-bff/reference-backend'
+import type { GenerateResult, ReferenceBackend } from '@hewston-bff/reference-backend'
 import { repoRoot, startGeneratedBackend } from '@hewston-bff/reference-backend/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -9,9 +9,10 @@ const run = promisify(execFile)
 
 describe('examples run against the reference backend', () => {
   let backend: ReferenceBackend
+  let data: GenerateResult
   let cleanup: () => Promise<void>
   beforeAll(async () => {
-    ;({ backend, cleanup } = await startGeneratedBackend({ seed: 4 }))
+    ;({ backend, data, cleanup } = await startGeneratedBackend({ seed: 4 }))
   })
   afterAll(async () => cleanup())
   const example = (name: string, args: string[]) =>
@@ -22,6 +23,21 @@ describe('examples run against the reference backend', () => {
     expect(stdout).toMatch(/^AAPL 1M_DECIMATED 2024-01-01\.\.2024-12-31/)
     expect(stdout).toMatch(/bars: \d+ of \d+ \(decimated to \d+-minute buckets\)/)
     expect(stdout).toMatch(/upstream calls: 12/)
+  })
+
+  it('run-report.ts prints metrics, equity extremes and order count, from artifacts or from the stream', async () => {
+    const run = data.runs[0]
+    const withRoot = await example('run-report.ts', ['--backend', backend.url, '--root', data.root, '--run', run?.runId as string])
+    expect(withRoot.stdout).toContain(`run ${run?.runId}`)
+    expect(withRoot.stdout).toMatch(/metrics \(artifact\): \{"total_return":/)
+    expect(withRoot.stdout).toMatch(new RegExp(`equity \\(artifact\\): ${run?.equityRows} points, low [\\d.]+ at \\S+, high`))
+    expect(withRoot.stdout).toContain(`orders (artifact): ${run?.orders}`)
+    const viaStream = await example('run-report.ts', ['--backend', backend.url, '--run', run?.runId as string])
+    expect(viaStream.stdout).toMatch(/metrics \(computed\)/)
+    expect(viaStream.stdout).toContain(`orders (stream): ${run?.orders}`)
+    const missing = (await example('run-report.ts', ['--backend', backend.url, '--run', 'deadbeef']).catch((e) => e)) as { code: number; stderr: string }
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toMatch(/^RUN_NOT_FOUND/)
   })
 
   it('chart-data.ts reports bad input clearly and exits 1', async () => {

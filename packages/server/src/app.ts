@@ -6,6 +6,8 @@ import {
   type Cache,
   ChartService,
   MemoryCache,
+  type MetricsCatalog,
+  RunService,
   TieredCache,
   TtlPolicy,
   UpstreamBreaker,
@@ -16,6 +18,10 @@ import {
 } from '@hewston-bff/core'
 import compression from 'compression'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { FsArtifactSource } from './artifacts/fs-artifact-source.js'
+import { SqliteMetricsCatalog } from './artifacts/sqlite-catalog.js'
 import { RedisCache } from './cache/redis-cache.js'
 import manifest from '../package.json' with { type: 'json' }
 import type { BffConfig } from './config/config.js'
@@ -27,6 +33,7 @@ import { upstreamPathOf, wsRunIdOf } from './proxy/paths.js'
 import { WsRelay, rejectHandshake } from './proxy/ws-relay.js'
 import { chartDataRoute } from './routes/chart-data.js'
 import { healthRoute } from './routes/health.js'
+import { runCompleteRoute, runListRoute } from './routes/runs.js'
 
 export interface BffDeps {
   /** Defaults to a pino logger on stdout at `config.logLevel`. */
@@ -43,6 +50,7 @@ export interface BffApp {
   /** The cache behind the aggregated endpoints (memory, or memory in front of Redis). */
   readonly cache: Cache
   readonly charts: ChartService
+  readonly runs: RunService
   /** Starts listening; resolves with the bound URL. */
   listen(): Promise<string>
   /** Graceful shutdown: stop accepting, close WebSockets with 1012, finish in-flight requests (bounded). */
@@ -108,6 +116,20 @@ export function createBffApp(config: BffConfig, deps: BffDeps = {}): BffApp {
     ttl,
     concurrency: config.chartConcurrency,
     onChunk: ({ kind, result }) => metrics.chartChunks.inc({ kind, result }),
+  })
+  // Run artifacts and the catalog, read-only, when a Hewston working directory is configured.
+  const artifacts = config.root ? new FsArtifactSource(config.root) : undefined
+  const catalogFile = config.root ? path.join(config.root, 'data', 'catalog.sqlite') : undefined
+  const catalog: MetricsCatalog | undefined = catalogFile ? new SqliteMetricsCatalog(catalogFile) : undefined
+  const runs = new RunService({
+    upstream: guardedUpstream,
+    backendUrl: config.backend,
+    artifacts,
+    catalog,
+    charts,
+    cache,
+    activeTtlMs: config.runActiveTtlS * 1000,
+    doneTtlMs: config.runDoneTtlS * 1000,
   })
   const proxy = createUpstreamProxy({
     backend: config.backend,
@@ -175,6 +197,8 @@ export function createBffApp(config: BffConfig, deps: BffDeps = {}): BffApp {
   }
   app.get('/health', healthRoute({ upstream, timeoutMs: config.healthTimeoutMs, version: manifest.version, startedAt, root: config.root, probes }))
   app.get('/api/v1/chart-data', compression({ threshold: 1024 }), chartDataRoute(charts, { maxSpanDays: config.chartMaxSpanDays }))
+  app.get('/api/v1/runs', compression({ threshold: 1024 }), runListRoute(guardedUpstream, catalog && catalogFile && existsSync(catalogFile) ? catalog : undefined))
+  app.get('/api/v1/runs/:id/complete', compression({ threshold: 1024 }), runCompleteRoute(runs))
   app.get('/metrics', async (_req, res) => {
     res.setHeader('content-type', metrics.registry.contentType)
     res.send(await metrics.registry.metrics())
@@ -211,6 +235,7 @@ export function createBffApp(config: BffConfig, deps: BffDeps = {}): BffApp {
     logger,
     cache,
     charts,
+    runs,
     get url() {
       return `http://${config.host}:${boundPort}`
     },

@@ -13,3 +13,6 @@ export { type BffConfig, ConfigError, ConfigSchema, OPTIONS, defaultConfig, reso
 export { createLogger, type Logger } from './observability/logger.js'
 export { BffMetrics, routeLabel } from './observability/metrics.js'
 export { API_PREFIX, upstreamPathOf } from './proxy/paths.js'
+export { FsArtifactSource } from './artifacts/fs-artifact-source.js'
+export { SqliteMetricsCatalog } from './artifacts/sqlite-catalog.js'
+export { RedisCache, type RedisCacheOptions } from './cache/redis-cache.js'

@@ -24,6 +24,8 @@ export const OPTIONS = [
   { key: 'ttlOlderS', flag: '--ttl-older-s <n>', env: 'HEWSTON_TTL_OLDER_S', default: '86400', help: 'Cache TTL of older chunks' },
   { key: 'chartMaxSpanDays', flag: '--chart-max-span-days <n>', env: 'HEWSTON_CHART_MAX_SPAN_DAYS', default: '1827', help: 'Longest chart-data range (days)' },
   { key: 'chartConcurrency', flag: '--chart-concurrency <n>', env: 'HEWSTON_CHART_CONCURRENCY', default: '4', help: 'Upstream chunk fetches in flight per chart request' },
+  { key: 'runActiveTtlS', flag: '--run-active-ttl-s <n>', env: 'HEWSTON_RUN_ACTIVE_TTL_S', default: '5', help: 'Cache TTL of complete-run answers for QUEUED/RUNNING runs (and partial answers)' },
+  { key: 'runDoneTtlS', flag: '--run-done-ttl-s <n>', env: 'HEWSTON_RUN_DONE_TTL_S', default: '3600', help: 'Cache TTL of complete-run answers for finished runs' },
   { key: 'logLevel', flag: '--log-level <level>', env: 'LOG_LEVEL', default: 'info', help: 'fatal|error|warn|info|debug|trace|silent' },
 ] as const
 
@@ -58,6 +60,8 @@ export const ConfigSchema = z.object({
   ttlOlderS: int(1, 86400 * 365),
   chartMaxSpanDays: int(1, 36600),
   chartConcurrency: int(1, 64),
+  runActiveTtlS: int(1, 86400),
+  runDoneTtlS: int(1, 86400 * 30),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 })
 

@@ -1,4 +1,4 @@
-import { type BffError, UpstreamTimeoutError, UpstreamUnavailableError, ValidationError, errorEnvelope, isBffError } from '@hewston-bff/core'
+import { type BffError, UpstreamHttpError, UpstreamTimeoutError, UpstreamUnavailableError, ValidationError, errorEnvelope, isBffError } from '@hewston-bff/core'
 import type { Response } from 'express'
 
 /** HTTP status for each error the BFF originates (only the host maps errors to HTTP). */
@@ -37,4 +37,20 @@ export function sendError(res: Response, err: unknown, correlationId: string): v
     res.setHeader('retry-after', String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))))
   }
   res.status(status).json(errorEnvelope(err.code, err.message, err.details, correlationId))
+}
+
+/**
+ * For the aggregated endpoints: an upstream 401/403 goes back to the client exactly as the upstream sent
+ * it (status, content type, body); any other upstream answer the BFF could not use is a 502; everything
+ * else is {@link sendError}.
+ */
+export function sendAggregateError(res: Response, err: unknown, correlationId: string): void {
+  if (err instanceof UpstreamHttpError && (err.status === 401 || err.status === 403)) {
+    res.status(err.status)
+    if (err.contentType) res.setHeader('content-type', err.contentType)
+    res.send(err.body)
+    return
+  }
+  if (err instanceof UpstreamHttpError) return sendError(res, new UpstreamUnavailableError(`upstream answered ${err.status}`), correlationId)
+  sendError(res, err, correlationId)
 }

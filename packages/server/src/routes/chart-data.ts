@@ -1,15 +1,7 @@
 import { createHash } from 'node:crypto'
-import {
-  type ChartQueryLimits,
-  type ChartService,
-  DatasetNotFoundError,
-  UpstreamHttpError,
-  UpstreamUnavailableError,
-  credentialScope,
-  parseChartQuery,
-} from '@hewston-bff/core'
+import { type ChartQueryLimits, type ChartService, credentialScope, parseChartQuery } from '@hewston-bff/core'
 import type { Request, RequestHandler, Response } from 'express'
-import { sendError } from '../http/errors.js'
+import { sendAggregateError } from '../http/errors.js'
 import { forwardedHeaders } from '../http/forwarded-headers.js'
 
 /**
@@ -49,17 +41,7 @@ export function chartDataRoute(charts: ChartService, limits: ChartQueryLimits): 
       const body = `{"symbol":${JSON.stringify(response.symbol)},"timeframe":${JSON.stringify(response.timeframe)},"bars":${bars.json},"metadata":${JSON.stringify(response.metadata)}}`
       res.status(200).type('application/json').send(body)
     } catch (err) {
-      if (err instanceof UpstreamHttpError && (err.status === 401 || err.status === 403)) {
-        res.status(err.status)
-        if (err.contentType) res.setHeader('content-type', err.contentType)
-        res.send(err.body)
-        return
-      }
-      if (err instanceof DatasetNotFoundError) return sendError(res, err, correlationId)
-      if (err instanceof UpstreamHttpError) {
-        return sendError(res, new UpstreamUnavailableError(`upstream answered ${err.status}`), correlationId)
-      }
-      sendError(res, err, correlationId)
+      sendAggregateError(res, err, correlationId)
     }
   }
 }

@@ -1,0 +1,8 @@
+export type { ArtifactSource, ArtifactStat, ArtifactTable, CatalogMetrics, MetricsCatalog } from './ports.js'
+export { ArtifactError, RunNotFoundError } from './errors.js'
+export { type ComputedMetrics, type EquityPoint, computeMetrics } from './metrics.js'
+export { decimateEquity } from './decimate-equity.js'
+export { type StreamedRun, StreamError, readRunStream } from './sse-timeline.js'
+export { RUN_ID_RE, type RunCompleteOptions, parseRunCompleteQuery } from './query.js'
+export { type FailedSource, type PartName, type RunCompleteResponse, RunService, type RunServiceOptions } from './run-service.js'
+export { type EnrichedRunList, enrichRunList } from './run-list.js'

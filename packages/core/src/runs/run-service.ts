@@ -1,0 +1,331 @@
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel'
+import type { Cache } from '../cache/cache.js'
+import type { ChartResponse, ChartService } from '../chart/chart-service.js'
+import { isoSeconds } from '../chart/columnar.js'
+import type { RunDetail } from '../contract/backtests.js'
+import { isBffError } from '../errors/bff-error.js'
+import { UpstreamHttpError, UpstreamTimeoutError, UpstreamUnavailableError } from '../errors/upstream-errors.js'
+import type { CallOptions, Upstream } from '../upstream/upstream.js'
+import { type Clock, systemClock } from '../util/clock.js'
+import { SingleFlight } from '../util/single-flight.js'
+import type { CallerContext } from '../chart/chart-service.js'
+import { decimateEquity } from './decimate-equity.js'
+import { ArtifactError, RunNotFoundError } from './errors.js'
+import { type ComputedMetrics, type EquityPoint, computeMetrics } from './metrics.js'
+import type { ArtifactSource, ArtifactTable, MetricsCatalog } from './ports.js'
+import type { RunCompleteOptions } from './query.js'
+import { type StreamedRun, readRunStream } from './sse-timeline.js'
+
+export type PartName = 'metrics' | 'equity' | 'orders' | 'fills' | 'chart'
+export interface FailedSource {
+  source: PartName
+  code: string
+  message: string
+}
+
+export interface RunCompleteResponse {
+  run: RunDetail
+  metrics: Record<string, number | null> | null
+  equity: EquityPoint[] | null
+  orders: Record<string, unknown>[] | null
+  fills?: Record<string, unknown>[] | null
+  chart?: ChartResponse | null
+  metadata: {
+    load_time_ms: number
+    cache_hit: boolean
+    upstream_calls: number
+    sources: { run: 'upstream'; metrics: string | null; equity: string | null; orders: string | null; fills?: string | null; chart?: string | null }
+    partial_data: boolean
+    failed_sources: FailedSource[]
+    /** Sources that failed but whose part was then served from the next source. */
+    fallbacks: FailedSource[]
+    equity_points: number
+    equity_total_points: number
+    orders_count: number
+  }
+}
+
+export interface RunServiceOptions {
+  /** Run details (with the caller's credentials). Pass it through the breaker. */
+  upstream: Upstream
+  /** Where the upstream's SSE stream lives (the fallback source of equity and orders). */
+  backendUrl: string
+  fetch?: typeof fetch
+  /** Run artifacts; absent (a browser, a BFF without --root) → equity/orders come from the stream. */
+  artifacts?: ArtifactSource
+  catalog?: MetricsCatalog
+  /** For `include_chart`. */
+  charts?: ChartService
+  cache: Cache
+  clock?: Clock
+  /** Cache TTL of QUEUED/RUNNING runs (default 5 s) and of finished ones (default 1 h). */
+  activeTtlMs?: number
+  doneTtlMs?: number
+  /** Attempts for transient upstream failures (default 3, backoff from 100 ms). */
+  retryAttempts?: number
+}
+
+const transient = (err: unknown) =>
+  err instanceof UpstreamTimeoutError ||
+  (err instanceof UpstreamUnavailableError && err.retryAfterMs === undefined) ||
+  (err instanceof UpstreamHttpError && err.status >= 500)
+
+type Loaded<T> = { ok: true; value: T; source: string } | { ok: false; failure: FailedSource }
+
+/**
+ * The complete-run aggregation (Story 8.4): the run detail (always fetched upstream with the caller's
+ * credentials — authorisation first), then metrics, equity, orders, fills and chart loaded concurrently
+ * from the best available source, each part failing alone. Results are cached per caller scope and
+ * artifact version; identical concurrent requests share one load.
+ *
+ * @example
+ * ```ts
+ * const runs = new RunService({ upstream, backendUrl, cache: new MemoryCache() })
+ * const page = await runs.getComplete(runId, parseRunCompleteQuery(runId, {}).options, { scope: 'public' })
+ * ```
+ */
+export class RunService {
+  private readonly clock: Clock
+  private readonly flights = new SingleFlight<RunCompleteResponse>()
+  private readonly retryPolicy
+
+  constructor(private readonly options: RunServiceOptions) {
+    this.clock = options.clock ?? systemClock
+    this.retryPolicy = retry(handleWhen(transient), {
+      maxAttempts: Math.max(0, (options.retryAttempts ?? 3) - 1),
+      backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }),
+    })
+  }
+
+  async getComplete(runId: string, opts: RunCompleteOptions, caller: CallerContext): Promise<RunCompleteResponse> {
+    const started = this.clock.now()
+    let upstreamCalls = 0
+    const callOpts: CallOptions = { headers: caller.headers }
+    let run: RunDetail
+    try {
+      run = await this.retryPolicy.execute(() => {
+        upstreamCalls++
+        return this.options.upstream.getRun(runId, callOpts)
+      })
+    } catch (err) {
+      if (err instanceof UpstreamHttpError && err.status === 404) throw new RunNotFoundError(runId)
+      throw err
+    }
+    const version = await this.version(run)
+    const key = `hewston:run:v1:${caller.scope}:${runId}:${flagKey(opts)}:${version}`
+    const cached = await this.options.cache.get(key)
+    if (cached !== undefined) {
+      const hit = JSON.parse(cached) as RunCompleteResponse
+      hit.run = run
+      hit.metadata = { ...hit.metadata, cache_hit: true, upstream_calls: upstreamCalls, load_time_ms: round2(this.clock.now() - started) }
+      return hit
+    }
+    const built = await this.flights.do(key, async () => {
+      const r = await this.build(run, opts, caller)
+      const ttl = r.metadata.partial_data || run.status === 'QUEUED' || run.status === 'RUNNING' ? (this.options.activeTtlMs ?? 5000) : (this.options.doneTtlMs ?? 3_600_000)
+      await this.options.cache.set(key, JSON.stringify(r), ttl)
+      return r
+    })
+    return {
+      ...built,
+      metadata: { ...built.metadata, upstream_calls: built.metadata.upstream_calls + upstreamCalls, load_time_ms: round2(this.clock.now() - started) },
+    }
+  }
+
+  /** Status plus size/mtime of each artifact: a change in any of them is a new cache entry. */
+  private async version(run: RunDetail): Promise<string> {
+    const parts = [run.status]
+    const { artifacts } = this.options
+    if (artifacts) {
+      for (const p of Object.values(run.artifacts)) {
+        if (!p) continue
+        const st = await artifacts.stat(p).catch(() => undefined)
+        parts.push(st ? `${st.size}.${Math.round(st.mtimeMs)}` : '-')
+      }
+    }
+    return parts.join(':')
+  }
+
+  private async build(run: RunDetail, opts: RunCompleteOptions, caller: CallerContext): Promise<RunCompleteResponse> {
+    let upstreamCalls = 0
+    const fallbacks: FailedSource[] = []
+    const { artifacts, catalog } = this.options
+
+    // One stream read at most, shared by every part that needs it.
+    let stream: Promise<StreamedRun> | undefined
+    const streamed = () =>
+      (stream ??= this.retryPolicy.execute(() => {
+        upstreamCalls++
+        return readRunStream(this.options.backendUrl, run.run_id, { fetch: this.options.fetch, headers: caller.headers })
+      }))
+
+    const fromArtifactOrStream = async <T>(
+      part: 'equity' | 'orders',
+      path: string | null,
+      fromTable: (t: ArtifactTable) => T,
+      fromStream: (s: StreamedRun) => T,
+    ): Promise<Loaded<T>> => {
+      if (artifacts && path) {
+        try {
+          return { ok: true, value: fromTable(await artifacts.readTable(path)), source: 'artifact' }
+        } catch (err) {
+          fallbacks.push(failure(part, err))
+        }
+      }
+      try {
+        return { ok: true, value: fromStream(await streamed()), source: 'stream' }
+      } catch (err) {
+        const f = failure(part, err)
+        const artifactFailure = fallbacks.find((x) => x.source === part)
+        if (artifactFailure) {
+          fallbacks.splice(fallbacks.indexOf(artifactFailure), 1)
+          return { ok: false, failure: { ...artifactFailure, message: `${artifactFailure.message}; stream fallback failed: ${f.code}: ${f.message}` } }
+        }
+        return { ok: false, failure: f }
+      }
+    }
+
+    let equityLoad: Promise<Loaded<EquityPoint[]>> | undefined
+    const equity = () =>
+      (equityLoad ??= fromArtifactOrStream('equity', run.artifacts.equity_path, tableToEquity, (s) => s.equity))
+
+    const metrics = async (): Promise<Loaded<Record<string, number | null>>> => {
+      if (artifacts && run.artifacts.metrics_path) {
+        try {
+          const m = await artifacts.readJson(run.artifacts.metrics_path)
+          if (!isMetricsObject(m)) throw new ArtifactError('ARTIFACT_UNREADABLE', run.artifacts.metrics_path, 'metrics.json is not an object of numbers')
+          return { ok: true, value: m, source: 'artifact' }
+        } catch (err) {
+          fallbacks.push(failure('metrics', err))
+        }
+      }
+      if (catalog) {
+        try {
+          const m = await catalog.metrics(run.run_id)
+          if (m) {
+            const { computed_at: _c, ...values } = m
+            return { ok: true, value: values, source: 'catalog' }
+          }
+        } catch (err) {
+          fallbacks.push(failure('metrics', err))
+        }
+      }
+      const eq = await equity()
+      if (!eq.ok) return { ok: false, failure: { source: 'metrics', code: 'NO_METRICS_SOURCE', message: `no metrics artifact or catalog row, and the equity curve failed: ${eq.failure.message}` } }
+      return { ok: true, value: computeMetrics(eq.value) as ComputedMetrics & Record<string, number | null>, source: 'computed' }
+    }
+
+    const orders = () => fromArtifactOrStream('orders', run.artifacts.orders_path, tableToRecords, (s) => s.orders)
+    const fills = async (): Promise<Loaded<Record<string, unknown>[]>> => {
+      if (!artifacts) return { ok: false, failure: { source: 'fills', code: 'NO_ARTIFACT_SOURCE', message: 'fills exist only as an artifact, and no --root is configured' } }
+      if (!run.artifacts.fills_path) return { ok: false, failure: { source: 'fills', code: 'ARTIFACT_MISSING', message: 'the run names no fills artifact' } }
+      try {
+        return { ok: true, value: tableToRecords(await artifacts.readTable(run.artifacts.fills_path)), source: 'artifact' }
+      } catch (err) {
+        return { ok: false, failure: failure('fills', err) }
+      }
+    }
+    const chart = async (): Promise<Loaded<ChartResponse>> => {
+      const symbol = /^(.*)-\d{4}-[^-]+$/.exec(run.dataset_id)?.[1]
+      if (!this.options.charts || !symbol || !run.run_from || !run.run_to || !opts.include_chart) {
+        return { ok: false, failure: { source: 'chart', code: 'RUN_WINDOW_UNKNOWN', message: 'the run has no symbol/window to chart (or charts are not configured)' } }
+      }
+      try {
+        const r = await this.options.charts.getChart(
+          { symbol, timeframe: opts.include_chart, from_date: run.run_from, to_date: run.run_to, target_points: 10_000, rth_only: true, format: 'rows' },
+          caller,
+        )
+        upstreamCalls += r.response.metadata.upstream_calls
+        return { ok: true, value: r.response, source: 'chart-data' }
+      } catch (err) {
+        return { ok: false, failure: failure('chart', err) }
+      }
+    }
+
+    const skip = Promise.resolve(undefined)
+    const [m, e, o, f, c] = await Promise.all([
+      opts.include_metrics ? metrics() : skip,
+      opts.include_equity ? equity() : skip,
+      opts.include_orders ? orders() : skip,
+      opts.include_fills ? fills() : skip,
+      opts.include_chart ? chart() : skip,
+    ])
+    const failed: FailedSource[] = []
+    const take = <T>(l: Loaded<T> | undefined): { value: T | null; source: string | null } => {
+      if (!l) return { value: null, source: null }
+      if (l.ok) return { value: l.value, source: l.source }
+      failed.push(l.failure)
+      return { value: null, source: null }
+    }
+    const tm = take(m)
+    const te = take(e)
+    const to = take(o)
+    const tf = opts.include_fills ? take(f) : undefined
+    const tc = opts.include_chart ? take(c) : undefined
+    const fullEquity = te.value ?? []
+    const shownEquity = te.value ? decimateEquity(te.value, opts.equity_points) : null
+    const response: RunCompleteResponse = {
+      run,
+      metrics: tm.value,
+      equity: shownEquity,
+      orders: to.value,
+      ...(tf ? { fills: tf.value } : {}),
+      ...(tc ? { chart: tc.value } : {}),
+      metadata: {
+        load_time_ms: 0,
+        cache_hit: false,
+        upstream_calls: upstreamCalls,
+        sources: {
+          run: 'upstream',
+          metrics: tm.source,
+          equity: te.source,
+          orders: to.source,
+          ...(tf ? { fills: tf.source } : {}),
+          ...(tc ? { chart: tc.source } : {}),
+        },
+        partial_data: failed.length > 0,
+        failed_sources: failed,
+        fallbacks,
+        equity_points: shownEquity?.length ?? 0,
+        equity_total_points: fullEquity.length,
+        orders_count: to.value?.length ?? 0,
+      },
+    }
+    return response
+  }
+}
+
+function failure(source: PartName, err: unknown): FailedSource {
+  if (isBffError(err)) return { source, code: err.code === 'UPSTREAM_HTTP' ? `UPSTREAM_${(err as UpstreamHttpError).status}` : err.code, message: err.message }
+  return { source, code: 'INTERNAL', message: (err as Error)?.message ?? String(err) }
+}
+
+const toIso = (v: unknown): string => {
+  if (v instanceof Date) return isoSeconds(v.getTime())
+  if (typeof v === 'number') return isoSeconds(v)
+  const ms = Date.parse(String(v))
+  return Number.isNaN(ms) ? String(v) : isoSeconds(ms)
+}
+
+function tableToEquity(t: ArtifactTable): EquityPoint[] {
+  if (!t.columns.includes('ts_utc') || !t.columns.includes('value')) throw new ArtifactError('ARTIFACT_UNREADABLE', 'equity', 'equity table lacks ts_utc/value')
+  return t.rows.map((r) => ({ ts: toIso(r.ts_utc), value: Number(r.value) }))
+}
+
+function tableToRecords(t: ArtifactTable): Record<string, unknown>[] {
+  return t.rows.map((r) => {
+    const o: Record<string, unknown> = {}
+    for (const c of t.columns) o[c] = c === 'ts_utc' ? toIso(r[c]) : r[c]
+    return o
+  })
+}
+
+function isMetricsObject(m: unknown): m is Record<string, number | null> {
+  return typeof m === 'object' && m !== null && !Array.isArray(m) && Object.values(m).every((v) => v === null || typeof v === 'number')
+}
+
+function flagKey(o: RunCompleteOptions): string {
+  return `${+o.include_metrics}${+o.include_equity}${+o.include_orders}${+o.include_fills}:${o.equity_points}:${o.include_chart ?? '-'}`
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100

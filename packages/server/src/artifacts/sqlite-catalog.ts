@@ -1,0 +1,49 @@
+import { existsSync } from 'node:fs'
+import type { CatalogMetrics, MetricsCatalog } from '@hewston-bff/core'
+import Database from 'better-sqlite3'
+
+const COLUMNS = 'run_id, total_return, cagr, max_drawdown, sharpe, sortino, hit_rate, avg_win, avg_loss, turnover, slippage_share, fees_paid, computed_at'
+
+/**
+ * The catalog's `run_metrics`, read-only with a busy timeout: the upstream rewrites a view in this file on
+ * every request it serves, so a read can meet a brief lock. A missing catalog is not an error — it simply
+ * has no metrics.
+ */
+export class SqliteMetricsCatalog implements MetricsCatalog {
+  private db: Database.Database | undefined
+
+  constructor(
+    private readonly file: string,
+    private readonly busyTimeoutMs = 2000,
+  ) {}
+
+  private open(): Database.Database | undefined {
+    if (this.db) return this.db
+    if (!existsSync(this.file)) return undefined
+    this.db = new Database(this.file, { readonly: true, fileMustExist: true, timeout: this.busyTimeoutMs })
+    return this.db
+  }
+
+  async metrics(runId: string): Promise<CatalogMetrics | undefined> {
+    const db = this.open()
+    if (!db) return undefined
+    const row = db.prepare(`SELECT ${COLUMNS} FROM run_metrics WHERE run_id = ?`).get(runId) as (CatalogMetrics & { run_id: string }) | undefined
+    if (!row) return undefined
+    const { run_id: _r, ...m } = row
+    return m
+  }
+
+  async metricsFor(runIds: readonly string[]): Promise<Map<string, CatalogMetrics>> {
+    const out = new Map<string, CatalogMetrics>()
+    const db = this.open()
+    if (!db || runIds.length === 0) return out
+    const rows = db.prepare(`SELECT ${COLUMNS} FROM run_metrics WHERE run_id IN (${runIds.map(() => '?').join(',')})`).all(...runIds) as (CatalogMetrics & { run_id: string })[]
+    for (const { run_id, ...m } of rows) out.set(run_id, m)
+    return out
+  }
+
+  close(): void {
+    this.db?.close()
+    this.db = undefined
+  }
+}
