@@ -8,8 +8,9 @@ import { parseArgs } from 'node:util'
 import { ROOT, ensureBuiltAndData, freePort, startNode, stopAll, waitFor } from './lib/processes.js'
 import { type ChartBench, chartScenario } from './scenarios/chart.js'
 import { type ProxyRow, proxyScenario } from './scenarios/proxy.js'
+import { type RunsBench, runsScenario } from './scenarios/runs.js'
 
-const SCENARIOS = ['proxy', 'chart'] as const
+const SCENARIOS = ['proxy', 'chart', 'runs'] as const
 type Scenario = (typeof SCENARIOS)[number]
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { duration: { type: 'string' }, help: { type: 'boolean', short: 'h' } } })
@@ -55,6 +56,12 @@ try {
     ;(results.scenarios as Record<string, unknown>).chart = chart
     printChart(chart)
   }
+  if (wanted.includes('runs')) {
+    process.stdout.write(`\n== runs: /api/v1/runs/{id}/complete vs the calls a frontend makes today\n`)
+    const runs = await runsScenario({ backendUrl, dataDir, durationS })
+    ;(results.scenarios as Record<string, unknown>).runs = runs
+    printRuns(runs)
+  }
 } finally {
   const out = path.join(ROOT, 'bench/results/latest.json')
   mkdirSync(path.dirname(out), { recursive: true })
@@ -97,4 +104,16 @@ function printChart(c: ChartBench): void {
   ]
   const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))]
   process.stdout.write(`\n${rows.map((r) => `${r[0].padEnd(w[0] as number)}  ${r[1].padEnd(w[1] as number)}  ${r[2]}`).join('\n')}\n`)
+}
+
+function printRuns(r: RunsBench): void {
+  const rows: [string, string, string][] = [
+    ['legacy: run detail + full SSE stream (p50 ms)', `${r.legacy_ms.detail_p50} + ${r.legacy_ms.stream_p50} = ${r.legacy_ms.sum_p50}`, ''],
+    ['BFF cold complete with --root (p50 ms)', `${r.cold_ms.with_root_p50}`, `${r.cold_vs_legacy.with_root}× the legacy calls`],
+    ['BFF cold complete without --root (p50 ms)', `${r.cold_ms.without_root_p50}`, `${r.cold_vs_legacy.without_root}× the legacy calls`],
+    ['BFF warm complete, 1 connection (p50 ms)', `${r.warm.p50}`, `${Math.round(r.warm.rps)}/s (target p50 ≤ 5 ms)`],
+    ['100 concurrent requests for one run', `${r.concurrent.run_detail_calls} run-detail calls, ${r.concurrent.stream_reads} stream reads`, `${r.concurrent.wall_ms} ms`],
+  ]
+  const w = [Math.max(...rows.map((x) => x[0].length)), Math.max(...rows.map((x) => x[1].length))]
+  process.stdout.write(`\n${rows.map((x) => `${x[0].padEnd(w[0] as number)}  ${x[1].padEnd(w[1] as number)}  ${x[2]}`).join('\n')}\n`)
 }

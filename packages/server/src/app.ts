@@ -130,6 +130,7 @@ export function createBffApp(config: BffConfig, deps: BffDeps = {}): BffApp {
     cache,
     activeTtlMs: config.runActiveTtlS * 1000,
     doneTtlMs: config.runDoneTtlS * 1000,
+    onUpstreamCall: (kind) => metrics.runUpstreamCalls.inc({ kind }),
   })
   const proxy = createUpstreamProxy({
     backend: config.backend,

@@ -1,4 +1,5 @@
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel'
+import { LRUCache } from 'lru-cache'
 import type { Cache } from '../cache/cache.js'
 import type { ChartResponse, ChartService } from '../chart/chart-service.js'
 import { isoSeconds } from '../chart/columnar.js'
@@ -63,6 +64,8 @@ export interface RunServiceOptions {
   doneTtlMs?: number
   /** Attempts for transient upstream failures (default 3, backoff from 100 ms). */
   retryAttempts?: number
+  /** Observes every upstream call the service makes (for metrics). */
+  onUpstreamCall?: (kind: 'run' | 'stream') => void
 }
 
 const transient = (err: unknown) =>
@@ -87,6 +90,8 @@ type Loaded<T> = { ok: true; value: T; source: string } | { ok: false; failure: 
 export class RunService {
   private readonly clock: Clock
   private readonly flights = new SingleFlight<RunCompleteResponse>()
+  /** Built answers kept decoded in process, in front of the (encoded) Cache port. */
+  private readonly hot = new LRUCache<string, RunCompleteResponse>({ maxSize: 64 * 1024 * 1024, sizeCalculation: (r) => 200 + (r.metadata.equity_points + r.metadata.orders_count) * 100 })
   private readonly retryPolicy
 
   constructor(private readonly options: RunServiceOptions) {
@@ -105,6 +110,7 @@ export class RunService {
     try {
       run = await this.retryPolicy.execute(() => {
         upstreamCalls++
+        this.options.onUpstreamCall?.('run')
         return this.options.upstream.getRun(runId, callOpts)
       })
     } catch (err) {
@@ -113,23 +119,30 @@ export class RunService {
     }
     const version = await this.version(run)
     const key = `hewston:run:v1:${caller.scope}:${runId}:${flagKey(opts)}:${version}`
-    const cached = await this.options.cache.get(key)
-    if (cached !== undefined) {
-      const hit = JSON.parse(cached) as RunCompleteResponse
-      hit.run = run
-      hit.metadata = { ...hit.metadata, cache_hit: true, upstream_calls: upstreamCalls, load_time_ms: round2(this.clock.now() - started) }
-      return hit
+    const hot = this.hot.get(key)
+    const cached = hot ? undefined : await this.options.cache.get(key)
+    const hit = hot ?? (cached !== undefined ? (JSON.parse(cached) as RunCompleteResponse) : undefined)
+    if (hit) {
+      if (!hot) this.hot.set(key, hit, { ttl: this.ttlOf(run, hit) })
+      return { ...hit, run, metadata: { ...hit.metadata, cache_hit: true, upstream_calls: upstreamCalls, load_time_ms: round2(this.clock.now() - started) } }
     }
     const built = await this.flights.do(key, async () => {
       const r = await this.build(run, opts, caller)
-      const ttl = r.metadata.partial_data || run.status === 'QUEUED' || run.status === 'RUNNING' ? (this.options.activeTtlMs ?? 5000) : (this.options.doneTtlMs ?? 3_600_000)
+      const ttl = this.ttlOf(run, r)
       await this.options.cache.set(key, JSON.stringify(r), ttl)
+      this.hot.set(key, r, { ttl })
       return r
     })
     return {
       ...built,
       metadata: { ...built.metadata, upstream_calls: built.metadata.upstream_calls + upstreamCalls, load_time_ms: round2(this.clock.now() - started) },
     }
+  }
+
+  /** Short for runs still moving (and for partial answers, which may heal), long for finished ones. */
+  private ttlOf(run: RunDetail, r: RunCompleteResponse): number {
+    const active = r.metadata.partial_data || run.status === 'QUEUED' || run.status === 'RUNNING'
+    return active ? (this.options.activeTtlMs ?? 5000) : (this.options.doneTtlMs ?? 3_600_000)
   }
 
   /** Status plus size/mtime of each artifact: a change in any of them is a new cache entry. */
@@ -156,6 +169,7 @@ export class RunService {
     const streamed = () =>
       (stream ??= this.retryPolicy.execute(() => {
         upstreamCalls++
+        this.options.onUpstreamCall?.('stream')
         return readRunStream(this.options.backendUrl, run.run_id, { fetch: this.options.fetch, headers: caller.headers })
       }))
 

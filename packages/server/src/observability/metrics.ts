@@ -76,6 +76,13 @@ export class BffMetrics {
     registers: [this.registry],
   })
 
+  readonly runUpstreamCalls = new Counter({
+    name: 'hewston_bff_run_upstream_calls_total',
+    help: 'Upstream calls made by the complete-run aggregation: run (detail, always, with the caller\'s credentials) and stream (SSE fallback)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  })
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'hewston_bff_' })
   }
