@@ -72,7 +72,7 @@ describe.skipIf(!shared)('GET /api/v1/runs/{id}/complete on the real data', () =
 
   it('answers every include combination with exactly the requested parts', async () => {
     for (const bff of [withRoot, withoutRoot]) {
-      for (const id of runs.slice(1)) {
+      for (const id of runs) {
         for (let mask = 0; mask < 16; mask++) {
           const [m, e, o, f] = [1, 2, 4, 8].map((b) => (mask & b) !== 0)
           const { status, body } = await get(bff, id, `include_metrics=${m}&include_equity=${e}&include_orders=${o}&include_fills=${f}`)
@@ -82,7 +82,7 @@ describe.skipIf(!shared)('GET /api/v1/runs/{id}/complete on the real data', () =
           expect(body.orders === null).toBe(!o)
           expect('fills' in body).toBe(f)
           if (f) {
-            if (bff === withRoot) expect(body.fills).toHaveLength(2)
+            if (bff === withRoot) expect(body.fills).toHaveLength(id === runs[0] ? 1578 : 2)
             else expect(body.metadata.failed_sources).toEqual([expect.objectContaining({ source: 'fills', code: 'NO_ARTIFACT_SOURCE' })])
           }
         }
@@ -272,6 +272,38 @@ describe('complete run data: failures are partial, authorisation comes first', (
     expect(gen.backend.stats.sseStreams - before).toBe(1)
     await get(noRoot, runId, 'equity_points=50', { authorization: 'Bearer bob' })
     expect(gen.backend.stats.sseStreams - before).toBe(2)
+  })
+
+  it('invalidates a cached answer when an artifact changes', async () => {
+    const metricsFile = path.join(root, 'data', 'backtests', runId, 'metrics.json')
+    writeFileSync(metricsFile, '{"total_return": 0.5, "max_drawdown": 0.1}')
+    const first = await get(bff, runId, 'include_equity=false&include_orders=false')
+    const warm = await get(bff, runId, 'include_equity=false&include_orders=false')
+    expect(warm.body.metadata.cache_hit).toBe(true)
+    writeFileSync(metricsFile, '{"total_return": 0.25, "max_drawdown": 0.125}')
+    const changed = await get(bff, runId, 'include_equity=false&include_orders=false')
+    expect(first.body.metrics).toEqual({ total_return: 0.5, max_drawdown: 0.1 })
+    expect(changed.body.metadata.cache_hit).toBe(false)
+    expect(changed.body.metrics).toEqual({ total_return: 0.25, max_drawdown: 0.125 })
+  })
+
+  it('treats a missing catalog as one source fewer', async () => {
+    const scratch = mkdtempSync(path.join(tmpdir(), 'hewston-bff-nocat-'))
+    cpSync(gen.data.root, scratch, { recursive: true })
+    unlinkSync(path.join(scratch, 'data', 'catalog.sqlite'))
+    writeFileSync(path.join(scratch, 'data', 'backtests', otherRun, 'metrics.json'), 'not json')
+    const { bff: noCatalog } = await startBff(gen.backend.url, { root: scratch })
+    try {
+      const { status, body } = await get(noCatalog, otherRun, 'include_orders=false')
+      expect(status).toBe(200)
+      expect(body.metadata.sources.metrics).toBe('computed')
+      expect(body.metadata.failed_sources).toEqual([])
+      const list = (await (await fetch(`${noCatalog.url}/api/v1/runs`)).json()) as { metadata: { enriched: boolean } }
+      expect(list.metadata.enriched).toBe(false)
+    } finally {
+      await noCatalog.close()
+      rmSync(scratch, { recursive: true, force: true })
+    }
   })
 
   it('single-flights 100 concurrent identical requests into one stream read', async () => {
