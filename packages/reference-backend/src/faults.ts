@@ -24,6 +24,8 @@ export interface FaultConfig {
   routes?: RouteFault[]
   /** Drop WS connections / SSE responses abruptly after this many frames (no close frame, no `end`). */
   closeStreamAfterFrames?: number
+  /** Throttle SSE streams to about this many frames per second (a slow upstream). */
+  sseFramesPerSecond?: number
   /** Behave like the upstream at its current HEAD: `STREAM_ERROR` ("name '_norm_ts' is not defined") instead of frames. */
   streamError?: boolean
 }

@@ -34,6 +34,7 @@ import { WsRelay, rejectHandshake } from './proxy/ws-relay.js'
 import { chartDataRoute } from './routes/chart-data.js'
 import { healthRoute } from './routes/health.js'
 import { runCompleteRoute, runListRoute } from './routes/runs.js'
+import { StreamHub } from './stream/stream-hub.js'
 
 export interface BffDeps {
   /** Defaults to a pino logger on stdout at `config.logLevel`. */
@@ -51,6 +52,7 @@ export interface BffApp {
   readonly cache: Cache
   readonly charts: ChartService
   readonly runs: RunService
+  readonly streams: StreamHub
   /** Starts listening; resolves with the bound URL. */
   listen(): Promise<string>
   /** Graceful shutdown: stop accepting, close WebSockets with 1012, finish in-flight requests (bounded). */
@@ -131,6 +133,22 @@ export function createBffApp(config: BffConfig, deps: BffDeps = {}): BffApp {
     activeTtlMs: config.runActiveTtlS * 1000,
     doneTtlMs: config.runDoneTtlS * 1000,
     onUpstreamCall: (kind) => metrics.runUpstreamCalls.inc({ kind }),
+  })
+  const streams = new StreamHub({
+    backend: config.backend,
+    upstream: guardedUpstream,
+    artifacts,
+    catalog,
+    maxConnections: config.streamMaxConnections,
+    maxConnectionsPerIp: config.streamMaxPerIp,
+    maxMessageBytes: config.wsMaxMessageBytes,
+    maxMessagesPerSecond: config.streamMaxMessagesPerS,
+    idleTimeoutMs: config.streamIdleTimeoutMs,
+    heartbeatMs: config.streamHeartbeatMs,
+    poolBytes: config.streamPoolMb * 1024 * 1024,
+    backoffMs: config.streamBackoffMs ? config.streamBackoffMs.split(',').map(Number) : undefined,
+    metrics,
+    logger,
   })
   const proxy = createUpstreamProxy({
     backend: config.backend,
@@ -219,6 +237,8 @@ export function createBffApp(config: BffConfig, deps: BffDeps = {}): BffApp {
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '/').split('?')[0] as string
+    const playback = /^\/api\/v1\/runs\/([^/]+)\/stream$/.exec(path)
+    if (playback) return streams.handleUpgrade(req, socket, head, decodeURIComponent(playback[1] as string))
     const runId = wsRunIdOf(path)
     const upstreamPath = upstreamPathOf(path)
     if (!runId || !upstreamPath) {
@@ -237,6 +257,7 @@ export function createBffApp(config: BffConfig, deps: BffDeps = {}): BffApp {
     cache,
     charts,
     runs,
+    streams,
     get url() {
       return `http://${config.host}:${boundPort}`
     },
@@ -270,10 +291,12 @@ export function createBffApp(config: BffConfig, deps: BffDeps = {}): BffApp {
       logger.info({ in_flight: await inFlightCount(metrics) }, 'shutting down')
       const closed = new Promise<void>((resolve) => s.close(() => resolve()))
       relay.closeAll()
+      streams.closeAll()
       s.closeIdleConnections()
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref())
       await Promise.race([closed, deadline])
       relay.terminateAll()
+      streams.terminateAll()
       s.closeAllConnections()
       for (const socket of sockets) socket.destroy()
       proxy.agent.destroy()

@@ -42,4 +42,6 @@ export interface MetricsCatalog {
   metrics(runId: string): Promise<CatalogMetrics | undefined>
   /** Metrics of many runs in one query (no N+1). */
   metricsFor(runIds: readonly string[]): Promise<Map<string, CatalogMetrics>>
+  /** The minute-bars file of a dataset (`bars_parquet_json`'s `…bars_1Min.parquet` entry), as the streamer uses. */
+  minuteBarsPath?(datasetId: string): Promise<string | undefined>
 }

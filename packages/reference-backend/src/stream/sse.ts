@@ -30,9 +30,22 @@ export async function streamSse(res: ServerResponse, runId: string, ctx: StreamC
   }
   if (ctx.faults().streamError) return fail(HEAD_STREAM_ERROR)
   const dropAfter = ctx.faults().closeStreamAfterFrames
+  const throttle = ctx.faults().sseFramesPerSecond
+  const started = performance.now()
   let buf = ''
   for (let i = 0; i < timeline.length; i++) {
     if (closed) return
+    if (throttle && i % 256 === 0) {
+      const due = started + (i / throttle) * 1000
+      const wait = due - performance.now()
+      if (wait > 0) {
+        if (buf) {
+          res.write(buf)
+          buf = ''
+        }
+        await new Promise((r) => setTimeout(r, wait))
+      }
+    }
     if (dropAfter !== undefined && i >= dropAfter) {
       if (buf) res.write(buf)
       // Let the bytes already written leave before the connection dies mid-stream.

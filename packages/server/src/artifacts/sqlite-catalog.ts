@@ -42,6 +42,19 @@ export class SqliteMetricsCatalog implements MetricsCatalog {
     return out
   }
 
+  async minuteBarsPath(datasetId: string): Promise<string | undefined> {
+    const db = this.open()
+    if (!db) return undefined
+    const row = db.prepare('SELECT bars_parquet_json FROM datasets WHERE dataset_id = ?').get(datasetId) as { bars_parquet_json: string } | undefined
+    if (!row) return undefined
+    try {
+      const paths = JSON.parse(row.bars_parquet_json) as unknown
+      return Array.isArray(paths) ? (paths.filter((p) => String(p).endsWith('bars_1Min.parquet')).at(-1) as string | undefined) : undefined
+    } catch {
+      return undefined
+    }
+  }
+
   close(): void {
     this.db?.close()
     this.db = undefined

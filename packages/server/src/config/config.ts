@@ -26,6 +26,13 @@ export const OPTIONS = [
   { key: 'chartConcurrency', flag: '--chart-concurrency <n>', env: 'HEWSTON_CHART_CONCURRENCY', default: '4', help: 'Upstream chunk fetches in flight per chart request' },
   { key: 'runActiveTtlS', flag: '--run-active-ttl-s <n>', env: 'HEWSTON_RUN_ACTIVE_TTL_S', default: '5', help: 'Cache TTL of complete-run answers for QUEUED/RUNNING runs (and partial answers)' },
   { key: 'runDoneTtlS', flag: '--run-done-ttl-s <n>', env: 'HEWSTON_RUN_DONE_TTL_S', default: '3600', help: 'Cache TTL of complete-run answers for finished runs' },
+  { key: 'streamMaxConnections', flag: '--stream-max-connections <n>', env: 'HEWSTON_STREAM_MAX_CONNECTIONS', default: '2000', help: 'Playback streams per instance (close 1013 above)' },
+  { key: 'streamMaxPerIp', flag: '--stream-max-per-ip <n>', env: 'HEWSTON_STREAM_MAX_PER_IP', default: '1100', help: 'Playback streams per client address (close 1008 above)' },
+  { key: 'streamMaxMessagesPerS', flag: '--stream-max-messages-per-s <n>', env: 'HEWSTON_STREAM_MAX_MESSAGES_PER_S', default: '20', help: 'Client messages per second on a playback stream (close 1008 above)' },
+  { key: 'streamIdleTimeoutMs', flag: '--stream-idle-timeout-ms <n>', env: 'HEWSTON_STREAM_IDLE_TIMEOUT_MS', default: '30000', help: 'Close playback clients that stop answering pings for this long' },
+  { key: 'streamHeartbeatMs', flag: '--stream-heartbeat-ms <n>', env: 'HEWSTON_STREAM_HEARTBEAT_MS', default: '5000', help: 'Heartbeat ({"t":"hb"} and protocol ping) interval of playback streams' },
+  { key: 'streamPoolMb', flag: '--stream-pool-mb <n>', env: 'HEWSTON_STREAM_POOL_MB', default: '512', help: 'Memory for buffered run timelines (LRU across runs)' },
+  { key: 'streamBackoffMs', flag: '--stream-backoff-ms <list>', env: 'HEWSTON_STREAM_BACKOFF_MS', default: '1000,2000,4000,8000,16000,30000', help: 'Upstream reconnect delays (each ±20 % jitter; the last repeats)' },
   { key: 'logLevel', flag: '--log-level <level>', env: 'LOG_LEVEL', default: 'info', help: 'fatal|error|warn|info|debug|trace|silent' },
 ] as const
 
@@ -62,6 +69,13 @@ export const ConfigSchema = z.object({
   chartConcurrency: int(1, 64),
   runActiveTtlS: int(1, 86400),
   runDoneTtlS: int(1, 86400 * 30),
+  streamMaxConnections: int(1, 100_000),
+  streamMaxPerIp: int(1, 100_000),
+  streamMaxMessagesPerS: int(1, 10_000),
+  streamIdleTimeoutMs: int(1000, 3_600_000),
+  streamHeartbeatMs: int(50, 600_000),
+  streamPoolMb: int(1, 65_536),
+  streamBackoffMs: z.string().regex(/^\d+(,\d+)*$/, 'must be a comma-separated list of milliseconds'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 })
 

@@ -1,0 +1,5 @@
+export { type PlaybackFrame, Timeline } from './timeline.js'
+export { type LoaderStatus, TimelineLoader, type TimelineLoaderOptions } from './timeline-loader.js'
+export { MARKET_PER_WALL_AT_SPEED_1, PlaybackSession, type PlaybackSessionOptions, type SessionState } from './playback-session.js'
+export { TimelinePool } from './timeline-pool.js'
+export { fillTimelineFromArtifacts } from './artifact-timeline.js'

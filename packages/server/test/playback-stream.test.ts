@@ -1,0 +1,284 @@
+import path from 'node:path'
+import { type PlaybackFrame, Timeline, fillTimelineFromArtifacts } from '@hewston-bff/core'
+import { ReferenceBackend } from '@hewston-bff/reference-backend'
+import { sharedFixtures, startGeneratedBackend } from '@hewston-bff/reference-backend/testing'
+import WebSocket from 'ws'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FsArtifactSource } from '../src/artifacts/fs-artifact-source.js'
+import { SqliteMetricsCatalog } from '../src/artifacts/sqlite-catalog.js'
+import type { BffApp } from '../src/index.js'
+import { startBff } from './support/harness.js'
+
+type Msg = Record<string, unknown> & { t: string }
+interface Client {
+  ws: WebSocket
+  messages: Msg[]
+  frames: () => (PlaybackFrame & { dropped: number })[]
+  statuses: () => Msg[]
+  closed: Promise<[number, string]>
+  waitFor: (pred: (m: Msg) => boolean, timeoutMs?: number) => Promise<Msg>
+}
+
+function connect(url: string, headers: Record<string, string> = {}): Promise<Client> {
+  const ws = new WebSocket(url, { headers })
+  const messages: Msg[] = []
+  const waiters: { pred: (m: Msg) => boolean; resolve: (m: Msg) => void }[] = []
+  ws.on('message', (d) => {
+    const m = JSON.parse(d.toString()) as Msg
+    messages.push(m)
+    for (const w of [...waiters]) if (w.pred(m)) {
+      waiters.splice(waiters.indexOf(w), 1)
+      w.resolve(m)
+    }
+  })
+  const closed = new Promise<[number, string]>((r) => ws.on('close', (c, reason) => r([c, reason.toString()])))
+  ws.on('error', () => {})
+  const client: Client = {
+    ws,
+    messages,
+    frames: () => messages.filter((m) => m.t === 'frame') as unknown as (PlaybackFrame & { dropped: number })[],
+    statuses: () => messages.filter((m) => m.t === 'status'),
+    closed,
+    waitFor: (pred, timeoutMs = 30_000) =>
+      new Promise((resolve, reject) => {
+        const hit = messages.find(pred)
+        if (hit) return resolve(hit)
+        waiters.push({ pred, resolve })
+        setTimeout(() => reject(new Error(`timed out; last: ${JSON.stringify(messages.at(-1))?.slice(0, 200)}`)), timeoutMs).unref()
+      }),
+  }
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(client))
+    ws.once('unexpected-response', (_q, res) => reject(new Error(`handshake ${res.statusCode}`)))
+  })
+}
+
+/** Every order of a run, in stream order, straight from the upstream's SSE. */
+async function upstreamOrders(backendUrl: string, runId: string): Promise<{ ids: string[]; frames: number }> {
+  const text = await (await fetch(`${backendUrl}/backtests/${runId}/stream`)).text()
+  const frames = text.split('event: frame\n').length - 1
+  return { ids: [...text.matchAll(/"order_id": "(o\d+)"/g)].map((m) => m[1] as string), frames }
+}
+
+const orderIds = (c: Client) => c.frames().flatMap((f) => f.orders.map((o) => o.order_id as string))
+
+describe('playback stream /api/v1/runs/{id}/stream', () => {
+  let gen: Awaited<ReturnType<typeof startGeneratedBackend>>
+  let bff: BffApp
+  let runId: string
+  let expected: { ids: string[]; frames: number }
+  const wsUrl = (qs = '', id = runId) => `${bff.url.replace('http', 'ws')}/api/v1/runs/${id}/stream${qs ? `?${qs}` : ''}`
+  beforeAll(async () => {
+    gen = await startGeneratedBackend({ seed: 51 })
+    runId = gen.data.runs.find((r) => r.from === '2024-12-01')?.runId as string
+    expected = await upstreamOrders(gen.backend.url, runId)
+    ;({ bff } = await startBff(gen.backend.url, { streamBackoffMs: '100,200,400', streamHeartbeatMs: 200, streamIdleTimeoutMs: 1000, streamMaxPerIp: 60, streamMaxConnections: 80 }))
+  })
+  afterAll(async () => {
+    await bff.close()
+    await gen.cleanup()
+  })
+
+  it('plays the whole run paced and coalesced: every order once, in order; frames + dropped = frames in the run', async () => {
+    const c = await connect(wsUrl('autoplay=1&fps=30&speed=400'))
+    const end = await c.waitFor((m) => m.t === 'end')
+    const frames = c.frames()
+    expect(frames.length + (frames.at(-1)?.dropped ?? 0)).toBe(expected.frames)
+    expect(end).toMatchObject({ frames: expected.frames })
+    expect(orderIds(c)).toEqual(expected.ids)
+    for (let i = 1; i < frames.length; i++) expect((frames[i]?.ts as string) > (frames[i - 1]?.ts as string)).toBe(true)
+    expect(c.statuses().map((s) => s.state)).toEqual(expect.arrayContaining(['live', 'ended']))
+    c.ws.close()
+  })
+
+  it('shares one upstream fetch among 50 clients of one run', async () => {
+    const before = gen.backend.stats.sseStreams
+    const clients = await Promise.all(Array.from({ length: 50 }, () => connect(wsUrl('autoplay=1&fps=20&speed=2000', gen.data.runs[0]?.runId))))
+    await Promise.all(clients.map((c) => c.waitFor((m) => m.t === 'end', 60_000)))
+    expect(gen.backend.stats.sseStreams - before).toBe(1)
+    for (const c of clients) c.ws.close()
+  })
+
+  it('survives 5 upstream restarts mid-load: clients see only status changes, then every frame accounted once, in order', async () => {
+    gen.backend.setFaults({ sseFramesPerSecond: 30_000 })
+    const c = await connect(wsUrl('autoplay=1&fps=30&speed=60', gen.data.runs[1]?.runId ?? runId).replace(/runs\/[^/]+/, `runs/${runId}`), { authorization: 'Bearer restart-test' })
+    let kills = 0
+    let lastSent = gen.backend.stats.framesSent
+    while (kills < 5) {
+      await new Promise((r) => setTimeout(r, 50))
+      if (gen.backend.stats.framesSent - lastSent >= 6000 + kills * 6000) {
+        await gen.backend.restart()
+        kills++
+        lastSent = gen.backend.stats.framesSent
+      }
+    }
+    gen.backend.setFaults({})
+    await c.waitFor((m) => m.t === 'end', 60_000)
+    const frames = c.frames()
+    expect(frames.length + (frames.at(-1)?.dropped ?? 0)).toBe(expected.frames)
+    expect(orderIds(c)).toEqual(expected.ids)
+    for (let i = 1; i < frames.length; i++) expect((frames[i]?.ts as string) > (frames[i - 1]?.ts as string)).toBe(true)
+    const reconnecting = c.statuses().filter((s) => s.state === 'reconnecting')
+    expect(reconnecting.length).toBeGreaterThanOrEqual(1)
+    expect(reconnecting[0]).toMatchObject({ attempt: expect.any(Number), retry_in_ms: expect.any(Number) })
+    expect(c.messages.filter((m) => m.t === 'err')).toEqual([])
+    c.ws.close()
+  })
+
+  it('gives a slow client coalesced frames instead of an unbounded queue, without losing orders', async () => {
+    const c = await connect(wsUrl('autoplay=1&fps=60&speed=300'), { cookie: 'slow=1' })
+    await c.waitFor((m) => m.t === 'frame')
+    const socket = (c.ws as unknown as { _socket: import('node:net').Socket })._socket
+    socket.pause()
+    await new Promise((r) => setTimeout(r, 1500))
+    socket.resume()
+    await c.waitFor((m) => m.t === 'end', 60_000)
+    const frames = c.frames()
+    expect(orderIds(c)).toEqual(expected.ids)
+    expect(frames.length + (frames.at(-1)?.dropped ?? 0)).toBe(expected.frames)
+    const maxGap = Math.max(...frames.slice(1).map((f, i) => f.dropped - (frames[i]?.dropped ?? 0)))
+    expect(maxGap).toBeGreaterThan(1000) // frames skipped while the client was not reading
+    c.ws.close()
+  })
+
+  it('resumes a reconnecting client right after `from`', async () => {
+    const first = await connect(wsUrl('autoplay=1&fps=30&speed=100'), { authorization: 'Bearer resume' })
+    await c_waitFrames(first, 5)
+    first.ws.close()
+    await first.closed
+    const got = first.frames()
+    const last = got.at(-1)?.ts as string
+    const second = await connect(wsUrl(`autoplay=1&fps=30&speed=400&from=${encodeURIComponent(last)}`), { authorization: 'Bearer resume' })
+    await second.waitFor((m) => m.t === 'end', 60_000)
+    expect((second.frames()[0]?.ts as string) > last).toBe(true)
+    expect([...orderIds(first), ...orderIds(second)]).toEqual(expected.ids)
+    second.ws.close()
+  })
+
+  it('forwards the upstream STREAM_ERROR once and does not retry it forever', async () => {
+    gen.backend.setFaults({ streamError: true })
+    const before = gen.backend.stats.sseStreams
+    const c = await connect(wsUrl('autoplay=1'), { authorization: 'Bearer stream-error' })
+    const err = await c.waitFor((m) => m.t === 'err')
+    expect(err).toEqual({ t: 'err', code: 'STREAM_ERROR', msg: "name '_norm_ts' is not defined" })
+    await c.waitFor((m) => m.t === 'status' && m.state === 'error')
+    await new Promise((r) => setTimeout(r, 500))
+    expect(gen.backend.stats.sseStreams - before).toBe(1)
+    gen.backend.setFaults({})
+    c.ws.close()
+  })
+
+  it('keeps the connection on invalid messages and answers VALIDATION', async () => {
+    const c = await connect(wsUrl(), { authorization: 'Bearer invalid' })
+    for (const bad of ['nope', '[1,2]', '"x"', '{"t":"noop"}', '{"t":"ctrl","cmd":"fly"}']) c.ws.send(bad)
+    c.ws.send(Buffer.from('binary'), { binary: true })
+    await new Promise((r) => setTimeout(r, 300))
+    expect(c.messages.filter((m) => m.t === 'err' && m.code === 'VALIDATION')).toHaveLength(6)
+    expect(c.ws.readyState).toBe(WebSocket.OPEN)
+    c.ws.send('{"t":"ctrl","cmd":"play","client_seq":1}')
+    await c.waitFor((m) => m.t === 'ctrl' && m.echo === true && m.client_seq === 1)
+    c.ws.close()
+  })
+
+  it('rejects bad stream parameters at the handshake with the envelope', async () => {
+    await expect(connect(wsUrl('fps=500'))).rejects.toThrow(/handshake 422/)
+    await expect(connect(wsUrl('', 'bad.id!'))).rejects.toThrow(/handshake 422/)
+  })
+
+  it('closes with a code and reason over the limits: message size, message rate, idle clients, per-address connections', async () => {
+    const big = await connect(wsUrl(), { cookie: 'big' })
+    big.ws.send('x'.repeat(100_000))
+    expect((await big.closed)[0]).toBe(1009)
+
+    const chatty = await connect(wsUrl(), { cookie: 'chatty' })
+    for (let i = 0; i < 40; i++) chatty.ws.send('{"t":"ctrl","cmd":"pause"}')
+    expect(await chatty.closed).toEqual([1008, 'too many messages per second'])
+
+    const idle = await connect(wsUrl(), { cookie: 'idle' })
+    ;(idle.ws as unknown as { pong: () => void }).pong = () => {}
+    const receiver = (idle.ws as unknown as { _receiver: { removeAllListeners: (e: string) => void; on: (e: string, f: () => void) => void } })._receiver
+    receiver.removeAllListeners('ping')
+    receiver.on('ping', () => {})
+    expect((await idle.closed)[1]).toBe('idle timeout')
+
+    const many: Client[] = []
+    for (let i = 0; i < 60; i++) many.push(await connect(wsUrl(), { cookie: 'many' }))
+    const over = await connect(wsUrl(), { cookie: 'many' })
+    expect(await over.closed).toEqual([1008, 'too many streams from this address'])
+    for (const c of many) c.ws.close()
+  })
+
+  it('closes over the per-instance limit with 1013', async () => {
+    const { bff: small } = await startBff(gen.backend.url, { streamMaxConnections: 2 })
+    try {
+      const url = `${small.url.replace('http', 'ws')}/api/v1/runs/${runId}/stream`
+      const a = await connect(url)
+      const b = await connect(url)
+      const c = await connect(url)
+      expect(await c.closed).toEqual([1013, 'too many streams on this instance'])
+      a.ws.close()
+      b.ws.close()
+    } finally {
+      await small.close()
+    }
+  })
+
+  it('closes playback clients with 1012 on graceful shutdown', async () => {
+    const { bff: other } = await startBff(gen.backend.url)
+    const c = await connect(`${other.url.replace('http', 'ws')}/api/v1/runs/${runId}/stream`)
+    await other.close()
+    expect(await c.closed).toEqual([1012, 'BFF restarting'])
+  })
+})
+
+async function c_waitFrames(c: Client, n: number): Promise<void> {
+  for (let i = 0; i < 600 && c.frames().length < n; i++) await new Promise((r) => setTimeout(r, 20))
+}
+
+const shared = sharedFixtures('playback artifact fallback against the recorded stream')
+describe.skipIf(!shared)('artifact fallback timeline', () => {
+  let backend: ReferenceBackend
+  beforeAll(async () => {
+    backend = await new ReferenceBackend({ root: shared?.dataRoot as string }).start()
+  })
+  afterAll(async () => backend?.close())
+
+  it('builds exactly the frames the upstream streams (all 132 469 of the AAPL-2024 run, and the 2023 runs)', async () => {
+    const artifacts = new FsArtifactSource(shared?.dataRoot as string)
+    const catalog = new SqliteMetricsCatalog(path.join(shared?.dataRoot as string, 'data', 'catalog.sqlite'))
+    for (const runId of ['2b6f388ab7e84859b914a8b425fd636c', '2d5e4d11831541a38b9af277c23fbf85']) {
+      const run = (await (await fetch(`${backend.url}/backtests/${runId}`)).json()) as Parameters<typeof fillTimelineFromArtifacts>[2]
+      const tl = new Timeline()
+      await fillTimelineFromArtifacts(tl, artifacts, run, await catalog.minuteBarsPath(run.dataset_id))
+      const sse = await (await fetch(`${backend.url}/backtests/${runId}/stream`)).text()
+      const recorded = sse
+        .split('\n')
+        .filter((l) => l.startsWith('data: {"t": "frame"'))
+        .map((l) => JSON.parse(l.slice(6)) as PlaybackFrame)
+      expect(tl.length).toBe(recorded.length)
+      for (let i = 0; i < recorded.length; i++) {
+        const ours = tl.frame(i, tl.ordersAt(i), 0)
+        if (JSON.stringify(ours) !== JSON.stringify(recorded[i])) expect(ours).toEqual(recorded[i])
+      }
+    }
+    catalog.close()
+  })
+
+  it('serves playback from the artifacts when the upstream stream fails, and says so', async () => {
+    backend.setFaults({ streamError: true })
+    const { bff } = await startBff(backend.url, { root: shared?.dataRoot })
+    try {
+      const c = await connect(`${bff.url.replace('http', 'ws')}/api/v1/runs/2d5e4d11831541a38b9af277c23fbf85/stream?autoplay=1`)
+      await c.waitFor((m) => m.t === 'end')
+      const frames = c.frames()
+      expect(frames.length + (frames.at(-1)?.dropped ?? 0)).toBe(2)
+      expect(orderIds(c)).toEqual(['o0', 'o1'])
+      expect(c.statuses().some((s) => s.source === 'artifacts')).toBe(true)
+      expect(c.messages.filter((m) => m.t === 'err')).toEqual([])
+      c.ws.close()
+    } finally {
+      backend.setFaults({})
+      await bff.close()
+    }
+  })
+})
