@@ -9,8 +9,9 @@ import { ROOT, ensureBuiltAndData, freePort, startNode, stopAll, waitFor } from 
 import { type ChartBench, chartScenario } from './scenarios/chart.js'
 import { type ProxyRow, proxyScenario } from './scenarios/proxy.js'
 import { type RunsBench, runsScenario } from './scenarios/runs.js'
+import { type StreamBench, streamScenario } from './scenarios/stream.js'
 
-const SCENARIOS = ['proxy', 'chart', 'runs'] as const
+const SCENARIOS = ['proxy', 'chart', 'runs', 'stream'] as const
 type Scenario = (typeof SCENARIOS)[number]
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { duration: { type: 'string' }, help: { type: 'boolean', short: 'h' } } })
@@ -61,6 +62,12 @@ try {
     const runs = await runsScenario({ backendUrl, dataDir, durationS })
     ;(results.scenarios as Record<string, unknown>).runs = runs
     printRuns(runs)
+  }
+  if (wanted.includes('stream')) {
+    process.stdout.write(`\n== stream: paced playback through the BFF vs the upstream's own WebSocket\n`)
+    const stream = await streamScenario({ backendUrl, dataDir })
+    ;(results.scenarios as Record<string, unknown>).stream = stream
+    printStream(stream)
   }
 } finally {
   const out = path.join(ROOT, 'bench/results/latest.json')
@@ -116,4 +123,22 @@ function printRuns(r: RunsBench): void {
   ]
   const w = [Math.max(...rows.map((x) => x[0].length)), Math.max(...rows.map((x) => x[1].length))]
   process.stdout.write(`\n${rows.map((x) => `${x[0].padEnd(w[0] as number)}  ${x[1].padEnd(w[1] as number)}  ${x[2]}`).join('\n')}\n`)
+}
+
+function printStream(s: StreamBench): void {
+  const u = s.upstream_work
+  const rows: [string, string, string][] = [
+    [`upstream frames for 50 clients (run of ${s.run.frames} frames)`, `BFF ${u.bff.upstream_frames} vs direct ${u.direct.upstream_frames}`, `${Math.round(u.direct.upstream_frames / Math.max(1, u.bff.upstream_frames))}× less upstream work`],
+    ['upstream /healthz meanwhile (p50 / max ms)', `BFF ${u.bff.healthz_p50_ms} / ${u.bff.healthz_max_ms} vs direct ${u.direct.healthz_p50_ms} / ${u.direct.healthz_max_ms}`, ''],
+    ...s.paced.map((p): [string, string, string] => [
+      `${p.clients} paced clients at 30 fps`,
+      `fps min ${p.fps_min}, median ${p.fps_median}; p99 delay ${p.delay_p99_ms} ms`,
+      `BFF CPU ${p.bff_cpu_pct}%, RSS ${p.bff_rss_mb} MB (${p.rss_per_client_kb} KB/client); ${p.completed}/${p.clients} completed`,
+    ]),
+    ['WS relay round trip p99 (ms)', `BFF ${s.relay_rtt_ms.bff_p99} vs direct ${s.relay_rtt_ms.direct_p99}`, `+${s.relay_rtt_ms.added_p99} ms (target ≤ 2 ms)`],
+    [`buffered timeline, ${s.timeline_memory.frames} frames`, `${s.timeline_memory.timeline_bytes} B vs ${s.timeline_memory.wire_bytes} B wire`, `${s.timeline_memory.ratio}× (target ≤ 2×)`],
+  ]
+  const w = [Math.max(...rows.map((x) => x[0].length)), Math.max(...rows.map((x) => x[1].length))]
+  process.stdout.write(`\n${rows.map((x) => `${x[0].padEnd(w[0] as number)}  ${x[1].padEnd(w[1] as number)}  ${x[2]}`).join('\n')}\n`)
+  process.stdout.write('targets: 1000 clients at >= 29 fps each with p99 schedule delay <= 20 ms on 2 cores\n')
 }

@@ -40,6 +40,20 @@ describe('examples run against the reference backend', () => {
     expect(missing.stderr).toMatch(/^RUN_NOT_FOUND/)
   })
 
+  it('stream-run.ts plays a run through the BFF stream with a progress bar and final counts', async () => {
+    const { createBffApp, defaultConfig } = await import('@hewston-bff/server')
+    const bff = createBffApp(defaultConfig({ backend: backend.url, port: 0, logLevel: 'silent' }))
+    await bff.listen()
+    try {
+      const run = data.runs.find((r) => r.from === '2024-12-01')
+      const { stdout } = await example('stream-run.ts', ['--bff', bff.url, '--run', run?.runId as string, '--speed', '2000'])
+      expect(stdout).toMatch(/\[#+\] 100%/)
+      expect(stdout).toContain(`= ${run?.equityRows} frames; ${run?.orders} orders`)
+    } finally {
+      await bff.close()
+    }
+  })
+
   it('chart-data.ts reports bad input clearly and exits 1', async () => {
     const err = (await example('chart-data.ts', ['--backend', backend.url, '--from', '2024-13-01']).catch((e) => e)) as { code: number; stderr: string }
     expect(err.code).toBe(1)

@@ -83,6 +83,12 @@ export class BffMetrics {
     registers: [this.registry],
   })
 
+  readonly playbackUpstreamFetches = new Counter({
+    name: 'hewston_bff_playback_timeline_loads_total',
+    help: 'Run timelines the playback pool loaded from the upstream (one per run and credential scope while buffered)',
+    registers: [this.registry],
+  })
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'hewston_bff_' })
   }

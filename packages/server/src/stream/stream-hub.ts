@@ -102,10 +102,9 @@ export class StreamHub {
     const scope = await credentialScope({ authorization: headers.authorization, cookie: headers.cookie })
     const key = `${scope}:${p.runId}`
     const { artifacts, catalog, upstream } = this.options
-    const loader = this.pool.acquire(
-      key,
-      () =>
-        new TimelineLoader({
+    const loader = this.pool.acquire(key, () => {
+      metrics.playbackUpstreamFetches.inc()
+      return new TimelineLoader({
           backendUrl: this.options.backend,
           runId: p.runId,
           headers,
@@ -116,8 +115,8 @@ export class StreamHub {
                 await fillTimelineFromArtifacts(timeline, artifacts, run, await catalog?.minuteBarsPath?.(run.dataset_id))
               }
             : undefined,
-        }),
-    )
+      })
+    })
     const send = (m: Record<string, unknown>) => {
       if (ws.readyState !== WebSocket.OPEN) return
       ws.send(JSON.stringify(m))

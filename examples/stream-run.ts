@@ -1,0 +1,71 @@
+// Plays a run through the BFF's paced playback stream and prints a progress bar, then the frame and order
+// counts (frames received + dropped = frames in the run; every order arrives exactly once).
+//
+//   node --import tsx examples/stream-run.ts --bff http://127.0.0.1:8001 [--run <id>] [--speed 600] [--fps 30]
+import { parseArgs } from 'node:util'
+import WebSocket from 'ws'
+
+const { values } = parseArgs({
+  options: {
+    bff: { type: 'string', default: process.env.HEWSTON_BFF_URL ?? 'http://127.0.0.1:8001' },
+    run: { type: 'string' },
+    speed: { type: 'string', default: '600' },
+    fps: { type: 'string', default: '30' },
+    help: { type: 'boolean', short: 'h' },
+  },
+})
+if (values.help) {
+  console.log('usage: stream-run.ts --bff <url> [--run <run id>] [--speed <n>] [--fps <n>]')
+  process.exit(0)
+}
+const bff = (values.bff as string).replace(/\/+$/, '')
+const runs = (await (await fetch(`${bff}/api/v1/backtests?limit=1`)).json()) as { items: { run_id: string; run_from: string | null; run_to: string | null }[] }
+const runId = values.run ?? runs.items[0]?.run_id
+if (!runId) {
+  console.error('no run to play')
+  process.exit(1)
+}
+const detail = (await (await fetch(`${bff}/api/v1/backtests/${runId}`)).json()) as { run_from?: string; run_to?: string }
+const startMs = Date.parse(`${detail.run_from ?? '1970-01-01'}T00:00:00Z`)
+const endMs = Date.parse(`${detail.run_to ?? '1970-01-01'}T23:59:59Z`)
+
+const ws = new WebSocket(`${bff.replace(/^http/, 'ws')}/api/v1/runs/${runId}/stream?autoplay=1&speed=${values.speed}&fps=${values.fps}`)
+let frames = 0
+let orders = 0
+let dropped = 0
+let lastPct = -1
+const tty = process.stdout.isTTY
+const bar = (pct: number) => {
+  const width = 30
+  const done = Math.round((pct / 100) * width)
+  return `[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${String(pct).padStart(3)}%`
+}
+ws.on('message', (data) => {
+  const m = JSON.parse(data.toString()) as { t: string; ts?: string; orders?: unknown[]; dropped?: number; state?: string; code?: string; msg?: string }
+  if (m.t === 'frame') {
+    frames++
+    orders += m.orders?.length ?? 0
+    dropped = m.dropped ?? dropped
+    const pct = endMs > startMs ? Math.min(100, Math.floor(((Date.parse(m.ts as string) - startMs) / (endMs - startMs)) * 100)) : 0
+    if (tty) process.stdout.write(`\r${bar(pct)} ${m.ts} frames ${frames} orders ${orders}`)
+    else if (pct >= lastPct + 25) {
+      lastPct = pct - (pct % 25)
+      console.log(`${bar(pct)} ${m.ts}`)
+    }
+  } else if (m.t === 'status' && m.state !== 'live') {
+    if (tty) process.stdout.write('\n')
+    console.log(`status: ${m.state}`)
+  } else if (m.t === 'err') {
+    console.error(`error: ${m.code}: ${m.msg}`)
+  } else if (m.t === 'end') {
+    if (tty) process.stdout.write('\n')
+    console.log(`${bar(100)}`)
+    console.log(`run ${runId}: ${frames} frames received + ${dropped} coalesced = ${frames + dropped} frames; ${orders} orders`)
+    ws.close()
+  }
+})
+ws.on('close', (code) => process.exit(code === 1000 || code === 1005 ? 0 : 1))
+ws.on('error', (err) => {
+  console.error(`cannot stream: ${err.message}`)
+  process.exit(1)
+})
