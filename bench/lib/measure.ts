@@ -25,3 +25,18 @@ export function load(url: string, connections: number, durationS: number, header
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1) as string)) : reject(new Error(`load exited ${code}`))))
   })
 }
+
+/** Wall time of one request until its body has arrived (throws on a non-2xx answer). */
+export async function timed(url: string, headers: Record<string, string> = {}): Promise<number> {
+  const t0 = performance.now()
+  const res = await fetch(url, { headers })
+  await res.arrayBuffer()
+  if (!res.ok) throw new Error(`${url} → ${res.status}`)
+  return performance.now() - t0
+}
+
+/** Nearest-rank percentile, rounded to 0.01. */
+export function percentile(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return Math.round((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0) * 100) / 100
+}

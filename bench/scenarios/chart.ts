@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib'
 import { bucketOhlc, chooseBucket, toColumnar } from '@hewston-bff/core'
-import { type LoadFigures, load } from '../lib/measure.js'
+import { type LoadFigures, load, percentile, timed } from '../lib/measure.js'
 import { freePort, startNode, waitFor } from '../lib/processes.js'
 
 export interface ChartBench {
@@ -14,18 +14,8 @@ export interface ChartBench {
   decimation_ms: { bars: number; p50: number; max: number }
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return Math.round((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number) * 100) / 100
-}
+const pct = percentile
 
-async function timed(url: string, headers: Record<string, string> = {}): Promise<number> {
-  const t0 = performance.now()
-  const res = await fetch(url, { headers })
-  await res.arrayBuffer()
-  if (!res.ok) throw new Error(`${url} → ${res.status}`)
-  return performance.now() - t0
-}
 
 async function chunkFetches(bff: string): Promise<number> {
   const text = await (await fetch(`${bff}/metrics`)).text()

@@ -1,4 +1,4 @@
-import { type LoadFigures, load } from '../lib/measure.js'
+import { type LoadFigures, load, percentile, timed } from '../lib/measure.js'
 import { freePort, startNode, waitFor } from '../lib/processes.js'
 
 export interface RunsBench {
@@ -10,18 +10,8 @@ export interface RunsBench {
   concurrent: { requests: number; run_detail_calls: number; stream_reads: number; wall_ms: number }
 }
 
-const p50 = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return Math.round((s[Math.floor(s.length / 2)] as number) * 100) / 100
-}
+const p50 = (xs: number[]) => percentile(xs, 50)
 
-async function timed(url: string, headers: Record<string, string> = {}): Promise<number> {
-  const t0 = performance.now()
-  const res = await fetch(url, { headers })
-  await res.arrayBuffer()
-  if (!res.ok) throw new Error(`${url} → ${res.status}`)
-  return performance.now() - t0
-}
 
 async function counter(bff: string, kind: string): Promise<number> {
   const text = await (await fetch(`${bff}/metrics`)).text()

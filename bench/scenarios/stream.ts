@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { TimelineLoader } from '@hewston-bff/core'
 import WebSocket from 'ws'
+import { percentile } from '../lib/measure.js'
 import { ROOT, freePort, startNode, waitFor } from '../lib/processes.js'
 
 interface ClientsResult {
@@ -76,7 +77,7 @@ async function rtts(url: string, n: number): Promise<number[]> {
   return out.sort((a, b) => a - b)
 }
 
-const pctOf = (s: number[], p: number) => Math.round((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number) * 100) / 100
+const pctOf = percentile
 
 /**
  * Playback: upstream work for 50 clients through the BFF vs 50 straight to the upstream WS; 50/200/1000
