@@ -1,34 +1,90 @@
-/**
- * Which endpoint groups go through the BFF (`true`) or straight to the backend (`false`). This slice of
- * the SDK covers the `proxy` group (the frontend's existing calls); the aggregated groups join it as their
- * endpoints land.
- */
-export interface Flags {
-  proxy: boolean
+import { EventEmitter } from 'eventemitter3'
+
+/** Endpoint groups, each switchable between the BFF and the backend on its own. */
+export const GROUPS = ['proxy', 'chartData', 'runData', 'stream'] as const
+export type Group = (typeof GROUPS)[number]
+/** `true`: the group goes through the BFF; `false`: straight to the backend (the rollback path). */
+export type Flags = Record<Group, boolean>
+
+export const DEFAULT_FLAGS: Flags = { proxy: true, chartData: true, runData: true, stream: true }
+
+/** The layers, in the order later ones override earlier ones. */
+export interface FlagLayers {
+  defaults: Partial<Flags>
+  remote: Partial<Flags>
+  storage: Partial<Flags>
+  url: Partial<Flags>
+  runtime: Partial<Flags>
 }
 
-export const DEFAULT_FLAGS: Flags = { proxy: true }
+export const STORAGE_KEY = 'hewston-bff.flags'
 
-/** A small observable flag store: a change applies to the very next call. */
-export class FlagStore {
-  private current: Flags
-  private readonly listeners = new Set<(flags: Flags) => void>()
+const onOff = (v: string | null): boolean | undefined => (v === 'on' || v === '1' || v === 'true' ? true : v === 'off' || v === '0' || v === 'false' ? false : undefined)
 
-  constructor(initial: Partial<Flags> = {}) {
-    this.current = { ...DEFAULT_FLAGS, ...initial }
+/** `?bff=off` (every group) and `?bff.stream=off` (one group) from a query string. */
+export function flagsFromSearch(search: string): Partial<Flags> {
+  const q = new URLSearchParams(search)
+  const out: Partial<Flags> = {}
+  const all = onOff(q.get('bff'))
+  if (all !== undefined) for (const g of GROUPS) out[g] = all
+  for (const g of GROUPS) {
+    const v = onOff(q.get(`bff.${g}`))
+    if (v !== undefined) out[g] = v
+  }
+  return out
+}
+
+/** Flags saved in `localStorage` under `hewston-bff.flags` as `{"stream": false}`. */
+export function flagsFromStorage(storage: { getItem(key: string): string | null } | undefined): Partial<Flags> {
+  try {
+    const raw = storage?.getItem(STORAGE_KEY)
+    if (!raw) return {}
+    const parsed = JSON.parse(raw) as Record<string, unknown>
+    const out: Partial<Flags> = {}
+    for (const g of GROUPS) if (typeof parsed[g] === 'boolean') out[g] = parsed[g] as boolean
+    return out
+  } catch {
+    return {}
+  }
+}
+
+/**
+ * Feature flags resolved from five sources, later overriding earlier: defaults in code → the BFF's remote
+ * flags document (ops' kill switch) → localStorage → URL parameters → `set()` at runtime. Emits `flags`
+ * with the effective flags whenever they change.
+ */
+export class FlagStore extends EventEmitter<{ flags: [Flags] }> {
+  private readonly layers: FlagLayers
+
+  constructor(init: Partial<FlagLayers> = {}) {
+    super()
+    this.layers = { defaults: {}, remote: {}, storage: {}, url: {}, runtime: {}, ...init }
   }
 
   get(): Flags {
-    return { ...this.current }
+    const l = this.layers
+    return { ...DEFAULT_FLAGS, ...l.defaults, ...l.remote, ...l.storage, ...l.url, ...l.runtime }
   }
 
+  /** Runtime override (the last word); applies to the next call and to open streams. */
   set(patch: Partial<Flags>): void {
-    this.current = { ...this.current, ...patch }
-    for (const l of this.listeners) l(this.get())
+    this.update('runtime', patch)
   }
 
-  subscribe(listener: (flags: Flags) => void): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
+  /** Replaces the remote layer (the BFF's flags document). */
+  setRemote(flags: Partial<Flags>): void {
+    const prev = JSON.stringify(this.get())
+    this.layers.remote = { ...flags }
+    if (JSON.stringify(this.get()) !== prev) this.emit('flags', this.get())
+  }
+
+  snapshot(): FlagLayers {
+    return structuredClone(this.layers)
+  }
+
+  private update(layer: keyof FlagLayers, patch: Partial<Flags>): void {
+    const prev = JSON.stringify(this.get())
+    this.layers[layer] = { ...this.layers[layer], ...patch }
+    if (JSON.stringify(this.get()) !== prev) this.emit('flags', this.get())
   }
 }

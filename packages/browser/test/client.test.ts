@@ -19,7 +19,7 @@ describe('createHewstonClient: the same answers through the BFF and straight to 
   })
 
   it('returns equal data in both modes, switching at runtime on the next call', async () => {
-    const client = createHewstonClient({ bffUrl: bff.url, backendUrl: backend.url })
+    const client = createHewstonClient({ bffUrl: bff.url, backendUrl: backend.url, flagsPollMs: 0 })
     const calls = async () => {
       const list = await client.listBacktests({ limit: 5 })
       const detail = await client.getRunDetail(list.items[0]?.run_id as string)
@@ -36,11 +36,11 @@ describe('createHewstonClient: the same answers through the BFF and straight to 
       const text = await bff.metrics.registry.getSingleMetricAsString('hewston_bff_http_request_duration_seconds')
       return [...text.matchAll(/_count\{[^}]*route="\/api\/v1[^"]*"[^}]*\} (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0)
     }
-    expect(client.mode()).toBe('bff')
+    expect(client.modes().proxy).toBe('bff')
     const viaBff = await calls()
     expect(await bffCalls()).toBe(6)
     client.flags.set({ proxy: false })
-    expect(client.mode()).toBe('direct')
+    expect(client.modes().proxy).toBe('direct')
     const direct = await calls()
     expect(direct).toEqual(viaBff)
     expect(await bffCalls()).toBe(6)

@@ -165,11 +165,12 @@ export class ReferenceBackend {
       }),
       r('/backtests/{run_id}', 'GET', { GET: async ({ params }) => getBacktest(params[0] as string, wd) }),
       r('/backtests/{run_id}/stream', 'GET', {
-        GET: async ({ res, url, params }) => {
+        GET: async ({ req, res, url, params }) => {
           const errors = new QueryErrors()
           floatParam(url.searchParams, 'speed', errors, 1)
           if (errors.failed) return json(422, { detail: errors.items as never })
-          await streamSse(res, params[0] as string, this.streamCtx)
+          // Starlette's CORS middleware decorates streaming responses too.
+          await streamSse(res, params[0] as string, this.streamCtx, this.cors.simpleHeaders(req))
           return undefined
         },
       }),

@@ -32,6 +32,8 @@ import { type ProxyLocals, createUpstreamProxy } from './proxy/http-proxy.js'
 import { upstreamPathOf, wsRunIdOf } from './proxy/paths.js'
 import { WsRelay, rejectHandshake } from './proxy/ws-relay.js'
 import { chartDataRoute } from './routes/chart-data.js'
+import { demoFiles, demoRouter } from './routes/demo.js'
+import { flagsRoute } from './routes/flags.js'
 import { healthRoute } from './routes/health.js'
 import { runCompleteRoute, runListRoute } from './routes/runs.js'
 import { StreamHub } from './stream/stream-hub.js'
@@ -215,6 +217,12 @@ export function createBffApp(config: BffConfig, deps: BffDeps = {}): BffApp {
     }
   }
   app.get('/health', healthRoute({ upstream, timeoutMs: config.healthTimeoutMs, version: manifest.version, startedAt, root: config.root, probes }))
+  app.get('/api/v1/flags', flagsRoute({ file: config.flagsFile, backend: config.backend, pollMs: config.flagsPollMs, logger }))
+  if (config.demo === 'on') {
+    const files = demoFiles()
+    if (files) app.use('/demo', demoRouter(files))
+    else logger.warn('demo files not found (build the browser package): /demo/ disabled')
+  }
   app.get('/api/v1/chart-data', compression({ threshold: 1024 }), chartDataRoute(charts, { maxSpanDays: config.chartMaxSpanDays }))
   app.get('/api/v1/runs', compression({ threshold: 1024 }), runListRoute(guardedUpstream, catalog && catalogFile && existsSync(catalogFile) ? catalog : undefined))
   app.get('/api/v1/runs/:id/complete', compression({ threshold: 1024 }), runCompleteRoute(runs))

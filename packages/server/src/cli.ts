@@ -14,6 +14,7 @@ Usage: hewston-bff --backend <url> [options]
 
 Options (a flag overrides its environment variable, which overrides the default):
 ${rows.join('\n')}
+  --no-demo                      Same as --demo off
   -h, --help                     Show this help
 
 Endpoints: GET /health, GET /metrics, the upstream API under /api/v1/... and at its own paths
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
       args: process.argv.slice(2),
       options: {
         ...Object.fromEntries(OPTIONS.map((o) => [flagName(o), { type: 'string' as const }])),
+        'no-demo': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
     return
   }
   const explicit: Partial<Record<OptionKey, string>> = {}
+  if (values['no-demo']) explicit.demo = 'off'
   for (const o of OPTIONS) {
     const v = values[flagName(o)]
     if (typeof v === 'string') explicit[o.key] = v

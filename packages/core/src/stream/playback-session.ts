@@ -133,7 +133,8 @@ export class PlaybackSession {
   private sync(): void {
     if (this.closed || this.state === 'error' || this.state === 'ended') return
     const tl = this.loader.timeline
-    if (this.options.fromMs !== undefined && this.next === 0 && this.position === null) {
+    if (this.options.fromMs !== undefined) {
+      // Resuming: wait until the timeline reaches past `from` (it may still be loading), then start there.
       this.next = tl.indexAfter(this.options.fromMs)
       if (this.next >= tl.length && !tl.complete) return this.setState(tl.length ? 'buffering' : 'connecting')
       this.options.fromMs = undefined
@@ -150,6 +151,7 @@ export class PlaybackSession {
 
   private tick(): void {
     if (this.closed || !this.playing || this.state === 'ended' || this.state === 'error') return
+    if (this.options.fromMs !== undefined) return this.sync()
     const tl = this.loader.timeline
     const now = this.now()
     if (this.next >= tl.length) {

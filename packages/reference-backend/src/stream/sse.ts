@@ -7,8 +7,9 @@ import { loadTimeline } from './timeline.js'
 const CHUNK_BYTES = 64 * 1024
 
 /** `GET /backtests/{run_id}/stream`: every frame as `event: frame`, then `event: end` (or one `event: error`). */
-export async function streamSse(res: ServerResponse, runId: string, ctx: StreamContext): Promise<void> {
+export async function streamSse(res: ServerResponse, runId: string, ctx: StreamContext, corsHeaders: Record<string, string> = {}): Promise<void> {
   res.writeHead(200, {
+    ...corsHeaders,
     server: 'uvicorn',
     'cache-control': 'no-cache',
     connection: 'keep-alive',

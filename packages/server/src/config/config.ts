@@ -33,6 +33,9 @@ export const OPTIONS = [
   { key: 'streamHeartbeatMs', flag: '--stream-heartbeat-ms <n>', env: 'HEWSTON_STREAM_HEARTBEAT_MS', default: '5000', help: 'Heartbeat ({"t":"hb"} and protocol ping) interval of playback streams' },
   { key: 'streamPoolMb', flag: '--stream-pool-mb <n>', env: 'HEWSTON_STREAM_POOL_MB', default: '512', help: 'Memory for buffered run timelines (LRU across runs)' },
   { key: 'streamBackoffMs', flag: '--stream-backoff-ms <list>', env: 'HEWSTON_STREAM_BACKOFF_MS', default: '1000,2000,4000,8000,16000,30000', help: 'Upstream reconnect delays (each ±20 % jitter; the last repeats)' },
+  { key: 'flagsFile', flag: '--flags-file <path>', env: 'HEWSTON_FLAGS_FILE', default: undefined, help: 'JSON file of browser feature flags served at /api/v1/flags ({"stream": false}); re-read on every request' },
+  { key: 'flagsPollMs', flag: '--flags-poll-ms <n>', env: 'HEWSTON_FLAGS_POLL_MS', default: '5000', help: 'How often browser clients should poll /api/v1/flags' },
+  { key: 'demo', flag: '--demo <on|off>', env: 'HEWSTON_DEMO', default: 'on', help: 'Serve the browser demo at /demo/ (--no-demo = off)' },
   { key: 'logLevel', flag: '--log-level <level>', env: 'LOG_LEVEL', default: 'info', help: 'fatal|error|warn|info|debug|trace|silent' },
 ] as const
 
@@ -76,6 +79,9 @@ export const ConfigSchema = z.object({
   streamHeartbeatMs: int(50, 600_000),
   streamPoolMb: int(1, 65_536),
   streamBackoffMs: z.string().regex(/^\d+(,\d+)*$/, 'must be a comma-separated list of milliseconds'),
+  flagsFile: z.string().min(1).optional(),
+  flagsPollMs: int(100, 3_600_000),
+  demo: z.enum(['on', 'off'], { message: 'must be on or off' }),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 })
 

@@ -1,0 +1,199 @@
+import { PlaybackSession, TimelineLoader } from '@hewston-bff/core'
+import { EventEmitter } from 'eventemitter3'
+import ReconnectingWebSocket from 'partysocket/ws'
+
+export interface RunStreamOptions {
+  fps?: number
+  speed?: number
+  /** Start right after this ISO timestamp. */
+  from?: string
+}
+
+export interface StreamFrame {
+  t: 'frame'
+  ts: string
+  ohlc: { o: number; h: number; l: number; c: number; v: number } | null
+  orders: Record<string, unknown>[]
+  equity: { ts: string; value: number }
+  dropped: number
+}
+
+export interface StreamStatus {
+  state: string
+  mode: 'bff' | 'direct'
+  position: string | null
+  attempt?: number
+  retry_in_ms?: number
+  source?: string
+}
+
+interface Transport {
+  send(message: Record<string, unknown>): void
+  close(): void
+}
+
+export interface RunStreamDeps {
+  bffUrl: string
+  backendUrl: string
+  fetch?: typeof fetch
+  WebSocket?: unknown
+  /** Called when the BFF transport closes abnormally; resolves true when the stream should go direct. */
+  onBffTrouble: () => Promise<boolean>
+}
+
+/**
+ * A playback stream that behaves the same over the BFF (`/api/v1/runs/{id}/stream`, via partysocket, which
+ * reconnects by itself — always resuming with `from=<last ts>`) and in direct mode (the same core
+ * TimelineLoader + PlaybackSession running here, against the backend's SSE stream). Switching transport
+ * keeps the position, the play state and the speed; `dropped` keeps counting across switches.
+ *
+ * Events: `frame`, `status`, `error`, `end`.
+ */
+export class RunStream extends EventEmitter<{ frame: [StreamFrame]; status: [StreamStatus]; error: [{ code: string; msg: string }]; end: [{ frames: number; dropped: number }] }> {
+  mode: 'bff' | 'direct'
+  lastTs: string | null
+  private playing = false
+  private speed: number
+  private readonly fps: number
+  private transport: Transport | undefined
+  private droppedBase = 0
+  private lastDropped = 0
+  private framesSeen = 0
+  private closed = false
+  private ended = false
+  /** Bumped at every transport switch: messages still arriving from a closed transport are ignored. */
+  private generation = 0
+
+  constructor(
+    readonly runId: string,
+    options: RunStreamOptions,
+    mode: 'bff' | 'direct',
+    private readonly deps: RunStreamDeps,
+  ) {
+    super()
+    this.fps = options.fps ?? 30
+    this.speed = options.speed ?? 60
+    this.lastTs = options.from ?? null
+    this.mode = mode
+    this.open()
+  }
+
+  play(): void {
+    this.playing = true
+    this.transport?.send({ t: 'ctrl', cmd: 'play' })
+  }
+
+  pause(): void {
+    this.playing = false
+    this.transport?.send({ t: 'ctrl', cmd: 'pause' })
+  }
+
+  seek(ts: string): void {
+    this.transport?.send({ t: 'ctrl', cmd: 'seek', ts })
+  }
+
+  setSpeed(speed: number): void {
+    this.speed = speed
+    this.transport?.send({ t: 'ctrl', cmd: 'speed', speed })
+  }
+
+  close(): void {
+    this.closed = true
+    this.transport?.close()
+    this.transport = undefined
+  }
+
+  /** Moves the stream to the other transport, resuming right after the last frame received. */
+  switchTo(mode: 'bff' | 'direct'): void {
+    if (mode === this.mode || this.closed || this.ended) return
+    this.transport?.close()
+    this.droppedBase += this.lastDropped
+    this.lastDropped = 0
+    this.mode = mode
+    this.open()
+  }
+
+  private receive(m: Record<string, unknown>, generation: number): void {
+    if (this.closed || generation !== this.generation) return
+    switch (m.t) {
+      case 'frame': {
+        const f = m as unknown as StreamFrame
+        this.lastTs = f.ts
+        this.lastDropped = f.dropped
+        this.framesSeen++
+        this.emit('frame', { ...f, dropped: this.droppedBase + f.dropped })
+        break
+      }
+      case 'status':
+        this.emit('status', { ...(m as unknown as StreamStatus), mode: this.mode })
+        break
+      case 'err':
+        this.emit('error', { code: String(m.code), msg: String(m.msg) })
+        break
+      case 'end':
+        this.ended = true
+        this.emit('end', { frames: this.framesSeen, dropped: this.droppedBase + this.lastDropped })
+        this.transport?.close()
+        break
+    }
+  }
+
+  private open(): void {
+    const generation = ++this.generation
+    this.transport = this.mode === 'bff' ? this.openBff(generation) : this.openDirect(generation)
+  }
+
+  private openBff(generation: number): Transport {
+    const base = this.deps.bffUrl.replace(/^http/, 'ws').replace(/\/+$/, '')
+    // Evaluated at every (re)connect: always resume right after the last frame received.
+    const url = () => {
+      const q = new URLSearchParams({ fps: String(this.fps), speed: String(this.speed) })
+      if (this.lastTs) q.set('from', this.lastTs)
+      if (this.playing) q.set('autoplay', '1')
+      return `${base}/api/v1/runs/${encodeURIComponent(this.runId)}/stream?${q}`
+    }
+    const ws = new ReconnectingWebSocket(url, [], {
+      WebSocket: this.deps.WebSocket,
+      minReconnectionDelay: 500,
+      maxReconnectionDelay: 5000,
+      connectionTimeout: 2000,
+    })
+    ws.addEventListener('message', (ev: { data: unknown }) => this.receive(JSON.parse(String(ev.data)) as Record<string, unknown>, generation))
+    let troubleChecked = false
+    ws.addEventListener('close', (ev: { code: number }) => {
+      if (this.closed || this.ended || generation !== this.generation || ev.code === 1000) return
+      this.emit('status', { state: 'reconnecting', mode: 'bff', position: this.lastTs })
+      if (troubleChecked) return
+      troubleChecked = true
+      void this.deps.onBffTrouble().then((goDirect) => {
+        troubleChecked = false
+        if (goDirect) this.switchTo('direct')
+      })
+    })
+    return {
+      send: (m) => {
+        if (ws.readyState === 1) ws.send(JSON.stringify(m))
+      },
+      close: () => ws.close(1000),
+    }
+  }
+
+  private openDirect(generation: number): Transport {
+    const loader = new TimelineLoader({ backendUrl: this.deps.backendUrl, runId: this.runId, fetch: this.deps.fetch })
+    const session = new PlaybackSession(loader, {
+      fps: this.fps,
+      speed: this.speed,
+      fromMs: this.lastTs ? Date.parse(this.lastTs) : undefined,
+      autoplay: this.playing,
+      send: (m) => queueMicrotask(() => this.receive(m, generation)),
+    })
+    loader.start()
+    return {
+      send: (m) => session.handle(JSON.stringify(m)),
+      close: () => {
+        session.close()
+        loader.stop()
+      },
+    }
+  }
+}
