@@ -85,6 +85,7 @@ say(`  reference backend (upstream)  ${referenceUrl}   e.g. ${referenceUrl}/back
 if (withBff) {
   say(`  BFF                           ${bffUrl}   health ${bffUrl}/health, metrics ${bffUrl}/metrics`)
   say(`  BFF proxy                     ${bffUrl}/api/v1/backtests`)
+  say(`  demo page                     ${bffUrl}/demo/`)
 }
 say(`  demo data                     ${demoDir}`)
 say('Press Ctrl-C to stop.')
