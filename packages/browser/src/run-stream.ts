@@ -1,4 +1,4 @@
-import { PlaybackSession, TimelineLoader } from '@hewston-bff/core'
+import { type PlaybackFrame, PlaybackSession, TimelineLoader } from '@hewston-bff/core'
 import { EventEmitter } from 'eventemitter3'
 import ReconnectingWebSocket from 'partysocket/ws'
 
@@ -9,14 +9,8 @@ export interface RunStreamOptions {
   from?: string
 }
 
-export interface StreamFrame {
-  t: 'frame'
-  ts: string
-  ohlc: { o: number; h: number; l: number; c: number; v: number } | null
-  orders: Record<string, unknown>[]
-  equity: { ts: string; value: number }
-  dropped: number
-}
+/** A playback frame (the upstream's shape); `dropped` counts across transport switches. */
+export type StreamFrame = PlaybackFrame
 
 export interface StreamStatus {
   state: string

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { ValidationError } from '../errors/validation-error.js'
 import { BOOL_WORDS, parseBool } from '../validation/fields.js'
 
-/** Run ids as the upstream mints them: 32 hex (or uuid-like, or `stub-…`), bounded. */
+/** Run ids as the upstream mints them (32 hex, uuid-like, or the ids it answers dataset-less POSTs with), bounded. */
 export const RUN_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
 
 export interface RunCompleteOptions {
