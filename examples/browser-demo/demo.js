@@ -33,8 +33,10 @@ client.on('recovered', (g) => ($('events').textContent = `recovered: ${g} back o
 renderFlags()
 
 const { createChart, CandlestickSeries, LineSeries } = window.LightweightCharts
-const candles = createChart($('candles'), { autoSize: true }).addSeries(CandlestickSeries)
-const equity = createChart($('equity'), { autoSize: true }).addSeries(LineSeries)
+const candleChart = createChart($('candles'), { autoSize: true })
+const equityChart = createChart($('equity'), { autoSize: true })
+const candles = candleChart.addSeries(CandlestickSeries)
+const equity = equityChart.addSeries(LineSeries)
 const toTime = (iso) => Math.floor(Date.parse(iso) / 1000)
 
 let stream
@@ -57,6 +59,8 @@ async function openRun(runId, li) {
   $('metrics').textContent = JSON.stringify(page.metrics)
   candles.setData((page.chart?.bars ?? []).map((b) => ({ time: toTime(b.t), open: b.o, high: b.h, low: b.l, close: b.c })))
   equity.setData((page.equity ?? []).map((p) => ({ time: toTime(p.ts), value: p.value })))
+  candleChart.timeScale().fitContent()
+  equityChart.timeScale().fitContent()
   let frames = 0
   let orders = 0
   stream = client.openRunStream(runId, { fps: 30, speed: Number(params.get('speed') ?? $('speed').value) })
