@@ -235,8 +235,14 @@ export function createBffApp(config: BffConfig, deps: BffDeps = {}): BffApp {
     sendError(res, new BffError('NOT_FOUND', `no route for ${req.method} ${req.path}`), (res.locals as ProxyLocals).correlationId)
   })
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    logger.error({ err: (err as Error)?.message, correlation_id: (res.locals as ProxyLocals).correlationId }, 'unhandled error')
-    sendError(res, err, (res.locals as ProxyLocals).correlationId)
+    const correlationId = (res.locals as ProxyLocals).correlationId
+    // Express's own client errors (a malformed %-escape in a path parameter, …) are the client's fault.
+    const status = (err as { status?: unknown })?.status
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return sendError(res, new BffError(status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', (err as Error).message, null), correlationId)
+    }
+    logger.error({ err: (err as Error)?.message, correlation_id: correlationId }, 'unhandled error')
+    sendError(res, err, correlationId)
   })
 
   let server: Server | undefined
@@ -246,7 +252,15 @@ export function createBffApp(config: BffConfig, deps: BffDeps = {}): BffApp {
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '/').split('?')[0] as string
     const playback = /^\/api\/v1\/runs\/([^/]+)\/stream$/.exec(path)
-    if (playback) return streams.handleUpgrade(req, socket, head, decodeURIComponent(playback[1] as string))
+    if (playback) {
+      let runId: string
+      try {
+        runId = decodeURIComponent(playback[1] as string)
+      } catch {
+        return rejectHandshake(socket, 400, 'BAD_REQUEST', 'malformed escape in the run id', correlationIdFrom({ get: () => undefined }))
+      }
+      return streams.handleUpgrade(req, socket, head, runId)
+    }
     const runId = wsRunIdOf(path)
     const upstreamPath = upstreamPathOf(path)
     if (!runId || !upstreamPath) {
@@ -274,7 +288,15 @@ export function createBffApp(config: BffConfig, deps: BffDeps = {}): BffApp {
     },
     async listen() {
       const s = createServer({ keepAliveTimeout: 65_000 }, app)
-      s.on('upgrade', onUpgrade)
+      // An upgrade handler must never throw: that would take the whole process down.
+      s.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        try {
+          onUpgrade(req, socket, head)
+        } catch (err) {
+          logger.warn({ err: (err as Error).message }, 'bad WebSocket upgrade')
+          rejectHandshake(socket, 400, 'BAD_REQUEST', 'malformed WebSocket request', correlationIdFrom({ get: () => undefined }))
+        }
+      })
       s.on('connection', (socket: Socket) => {
         sockets.add(socket)
         socket.once('close', () => sockets.delete(socket))

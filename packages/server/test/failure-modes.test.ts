@@ -117,4 +117,12 @@ describe('BFF-originated failures use the canonical envelope', () => {
   it('unknown BFF paths → 404 NOT_FOUND envelope', async () => {
     await expectEnvelope(await fetch(`${bff.url}/nope`), 404, 'NOT_FOUND')
   })
+
+  it('malformed escapes and odd input never yield a 5xx', async () => {
+    await expectEnvelope(await fetch(`${bff.url}/api/v1/runs/%ZZ/complete`), 400, 'BAD_REQUEST')
+    for (const path of ['/%ZZ', '/api/v1/chart-data?symbol=%E0%A4%A&timeframe=1D', '/bars/daily?symbol=%ZZ', '/api/v1/runs?limit=99999999999999999999', '/api/v1/runs/..%2F..%2Fetc/complete']) {
+      const res = await fetch(`${bff.url}${path}`)
+      expect(res.status, path).toBeLessThan(500)
+    }
+  })
 })

@@ -183,6 +183,8 @@ describe('playback stream /api/v1/runs/{id}/stream', () => {
   it('rejects bad stream parameters at the handshake with the envelope', async () => {
     await expect(connect(wsUrl('fps=500'))).rejects.toThrow(/handshake 422/)
     await expect(connect(wsUrl('', 'bad.id!'))).rejects.toThrow(/handshake 422/)
+    await expect(connect(wsUrl('', '%ZZ'))).rejects.toThrow(/handshake 400/)
+    expect((await fetch(`${bff.url}/health`)).status).toBe(200) // still alive
   })
 
   it('closes with a code and reason over the limits: message size, message rate, idle clients', async () => {
