@@ -1,4 +1,4 @@
-import type { ColumnarBars } from './columnar.js'
+import { type ColumnarBars, pushBar } from './columnar.js'
 
 const MIN = 60_000
 const DAY = 86_400_000
@@ -73,12 +73,7 @@ export function bucketOhlc(bars: ColumnarBars, bucket: Bucket): ColumnarBars {
     if (s !== last) {
       last = s
       k++
-      out.t.push(s)
-      out.o.push(bars.o[i] as number)
-      out.h.push(bars.h[i] as number)
-      out.l.push(bars.l[i] as number)
-      out.c.push(bars.c[i] as number)
-      out.v.push(bars.v[i] as number)
+      pushBar(out, bars, i, s)
     } else {
       if ((bars.h[i] as number) > (out.h[k] as number)) out.h[k] = bars.h[i] as number
       if ((bars.l[i] as number) < (out.l[k] as number)) out.l[k] = bars.l[i] as number

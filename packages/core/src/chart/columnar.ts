@@ -24,6 +24,16 @@ export function toColumnar(rows: readonly { t: string; o: number; h: number; l: 
   return out
 }
 
+/** Appends bar `i` of `src` to `out`, at time `t` (its own, or a bucket start). */
+export function pushBar(out: ColumnarBars, src: ColumnarBars, i: number, t: number): void {
+  out.t.push(t)
+  out.o.push(src.o[i] as number)
+  out.h.push(src.h[i] as number)
+  out.l.push(src.l[i] as number)
+  out.c.push(src.c[i] as number)
+  out.v.push(src.v[i] as number)
+}
+
 /** Concatenates already-ordered, non-overlapping chunks and keeps bars with `fromMs <= t <= toMs`. */
 export function mergeRange(chunks: readonly ColumnarBars[], fromMs: number, toMs: number): ColumnarBars {
   const out = emptyBars()
@@ -31,12 +41,7 @@ export function mergeRange(chunks: readonly ColumnarBars[], fromMs: number, toMs
     for (let i = 0; i < b.t.length; i++) {
       const t = b.t[i] as number
       if (t < fromMs || t > toMs) continue
-      out.t.push(t)
-      out.o.push(b.o[i] as number)
-      out.h.push(b.h[i] as number)
-      out.l.push(b.l[i] as number)
-      out.c.push(b.c[i] as number)
-      out.v.push(b.v[i] as number)
+      pushBar(out, b, i, t)
     }
   }
   return out
