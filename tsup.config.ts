@@ -18,7 +18,7 @@ const pkg = (name: string, entry: Record<string, string>, extra: Partial<Options
   entry: Object.fromEntries(Object.entries(entry).map(([k, v]) => [k, `packages/${name}/src/${v}`])),
   outDir: `packages/${name}/dist`,
   format: ['esm'],
-  target: 'node20',
+  target: 'node22',
   platform: 'node',
   dts: true,
   sourcemap: true,

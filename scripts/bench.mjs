@@ -3,6 +3,9 @@
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { checkNodeVersion } from './lib/node-version.mjs'
+
+checkNodeVersion('npm run bench')
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench/run.ts'), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' })

@@ -5,6 +5,9 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { checkNodeVersion } from './lib/node-version.mjs'
+
+checkNodeVersion('npm start')
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const demoDir = path.resolve(root, process.env.HEWSTON_DEMO_DIR ?? '.demo-data')

@@ -1,15 +1,31 @@
 #!/usr/bin/env node
 // `npm test`: build what the tests spawn, check the real services the tests use, run vitest, and end with
 // the line CI reads: "N passed, N failed[, N skipped]".
+//
+// Everything runs on the Node that runs this script (tsup and vitest are started with process.execPath, not
+// through npm/npx): `.ci/run` starts it directly with Node 24 for the second run, and going through npm
+// would put the node@22 devDependency first on PATH again.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { checkNodeVersion } from './lib/node-version.mjs'
+
+checkNodeVersion('npm test')
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const ci = process.env.CI === 'true'
 const report = path.join(root, '.vitest-report.json')
+
+/** The JS file behind a package's bin, so it can be started with this very Node. */
+function binOf(pkg, name = pkg) {
+  const require = createRequire(path.join(root, 'package.json'))
+  const manifestPath = require.resolve(`${pkg}/package.json`)
+  const { bin } = JSON.parse(readFileSync(manifestPath, 'utf8'))
+  return path.join(path.dirname(manifestPath), typeof bin === 'string' ? bin : bin[name])
+}
 
 function step(title, cmd, args, env = process.env) {
   process.stdout.write(`\n> ${title}\n`)
@@ -45,14 +61,15 @@ if (await reachable(redis.hostname, Number(redis.port || 6379))) {
   env.HEWSTON_NO_REDIS = '1'
 }
 
-if (step('build (npm run build)', 'npm', ['run', '--silent', 'build']) !== 0) {
+process.stdout.write(`Node.js ${process.version} (${process.execPath})\n`)
+if (step('build (tsup)', process.execPath, [binOf('tsup')]) !== 0) {
   process.stdout.write('\n0 passed, 1 failed\n')
   process.exit(1)
 }
 
 rmSync(report, { force: true })
-const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)]
-const status = step('vitest', 'npx', args, env)
+const args = [binOf('vitest'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)]
+const status = step('vitest', process.execPath, args, env)
 
 let passed = 0
 let failed = 0

@@ -4,6 +4,9 @@ import { WorkdirError } from './data/workdir.js'
 import { type RouteFault, parseRouteFault } from './faults.js'
 import { generateWorkdir } from './generate/generate.js'
 import { ReferenceBackend } from './server.js'
+import { silenceSqliteExperimentalWarning } from './sqlite-warning.js'
+
+silenceSqliteExperimentalWarning()
 
 const HELP = `hewston-reference-backend — a Hewston-compatible upstream (REST, SSE, WS) over a Hewston working directory
 

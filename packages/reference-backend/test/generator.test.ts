@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parquetMetadata } from 'hyparquet'
-import Database from 'better-sqlite3'
+import { DatabaseSync } from 'node:sqlite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type GenerateResult, ReferenceBackend, generateWorkdir } from '../src/index.js'
 import { sharedFixtures } from '../src/testing.js'
@@ -50,7 +50,7 @@ describe('hewston-reference-backend generate', () => {
   })
 
   it('builds a catalog with the upstream schema whose metrics match the artifacts', () => {
-    const db = new Database(path.join(out, 'data', 'catalog.sqlite'), { readonly: true })
+    const db = new DatabaseSync(path.join(out, 'data', 'catalog.sqlite'), { readOnly: true })
     try {
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table','view') ORDER BY name").all()
       expect(tables.map((t) => (t as { name: string }).name)).toEqual(['datasets', 'run_metrics', 'runs', 'runs_list'])

@@ -2,6 +2,9 @@
 import { parseArgs } from 'node:util'
 import { createBffApp } from './app.js'
 import { ConfigError, OPTIONS, type OptionKey, resolveConfig } from './config/config.js'
+import { silenceSqliteExperimentalWarning } from './sqlite-warning.js'
+
+silenceSqliteExperimentalWarning()
 
 function help(): string {
   const rows = OPTIONS.map((o) => {

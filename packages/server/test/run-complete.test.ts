@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { ReferenceBackend } from '@hewston-bff/reference-backend'
 import { repoRoot, sharedFixtures, startGeneratedBackend } from '@hewston-bff/reference-backend/testing'
-import Database from 'better-sqlite3'
+import { DatabaseSync } from 'node:sqlite'
 import { FsArtifactSource } from '../src/artifacts/fs-artifact-source.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BffApp } from '../src/index.js'
@@ -91,7 +91,7 @@ describe.skipIf(!shared)('GET /api/v1/runs/{id}/complete on the real data', () =
   })
 
   it('gets metrics that agree from all three sources (artifact, catalog, computed)', async () => {
-    const db = new Database(path.join(shared?.dataRoot as string, 'data', 'catalog.sqlite'), { readonly: true })
+    const db = new DatabaseSync(path.join(shared?.dataRoot as string, 'data', 'catalog.sqlite'), { readOnly: true })
     try {
       for (const id of runs) {
         const artifact = (await get(withRoot, id)).body.metrics as Record<string, number>
@@ -187,10 +187,10 @@ describe('complete run data: failures are partial, authorisation comes first', (
   it('reads the catalog through a brief write lock (busy timeout), as the upstream rewrites it constantly', async () => {
     // With metrics.json unreadable, metrics come from the catalog.
     writeFileSync(path.join(root, 'data', 'backtests', otherRun, 'metrics.json'), '{"total_return": 0.1,')
-    // The lock is held by another process, as the upstream would (better-sqlite3 waits synchronously).
+    // The lock is held by another process, as the upstream would (node:sqlite waits synchronously).
     const holder = spawn(
       process.execPath,
-      ['-e', `const D=require('better-sqlite3');const db=new D(process.argv[1]);db.exec('BEGIN EXCLUSIVE');console.log('locked');setTimeout(()=>{db.exec('COMMIT');db.close()},400)`, path.join(root, 'data', 'catalog.sqlite')],
+      ['--disable-warning=ExperimentalWarning', '-e', `const {DatabaseSync}=require('node:sqlite');const db=new DatabaseSync(process.argv[1]);db.exec('BEGIN EXCLUSIVE');console.log('locked');setTimeout(()=>{db.exec('COMMIT');db.close()},400)`, path.join(root, 'data', 'catalog.sqlite')],
       { cwd: repoRoot(), stdio: ['ignore', 'pipe', 'inherit'] },
     )
     const exited = new Promise((r) => holder.once('exit', r))

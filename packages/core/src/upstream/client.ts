@@ -1,4 +1,4 @@
-import ky, { HTTPError, TimeoutError } from 'ky'
+import ky, { TimeoutError } from 'ky'
 import type { z } from 'zod'
 import { CreateBacktestResponseSchema, HealthzSchema, RunDetailSchema, RunListSchema } from '../contract/backtests.js'
 import { BarsResponseSchema, DailyBarsResponseSchema, DecimatedBarsResponseSchema } from '../contract/bars.js'
@@ -36,10 +36,12 @@ const searchOf = (q: object): URLSearchParams => {
 export function createUpstreamClient(options: UpstreamClientOptions): Upstream {
   const baseUrl = options.baseUrl.replace(/\/+$/, '')
   const http = ky.create({
-    prefixUrl: baseUrl,
+    prefix: baseUrl,
     retry: 0,
     timeout: options.timeoutMs ?? 10_000,
-    throwHttpErrors: true,
+    // Non-2xx answers are read here, as raw text: ky's HTTPError would hand over a re-parsed body, and a
+    // 401/403 must reach the client byte for byte.
+    throwHttpErrors: false,
     fetch: options.fetch,
   })
 
@@ -53,16 +55,21 @@ export function createUpstreamClient(options: UpstreamClientOptions): Upstream {
     let data: unknown
     const timeout = call.timeoutMs ?? options.timeoutMs ?? 10_000
     try {
-      data = await http(path, {
+      const response = await http(path, {
         method,
         searchParams: extra.searchParams,
         body: extra.body,
         headers: { ...call.headers, ...extra.headers },
         signal: call.signal,
         timeout,
-      }).json()
+      })
+      if (!response.ok) {
+        const body = await response.text().catch(() => '')
+        throw new UpstreamHttpError(response.status, body, response.headers.get('content-type'))
+      }
+      data = await response.json()
     } catch (err) {
-      throw await translate(err, timeout)
+      throw translate(err, timeout)
     }
     const parsed = schema.safeParse(data)
     if (!parsed.success) throw new UpstreamContractError(`unexpected response from ${method.toUpperCase()} /${path}`, parsed.error.issues)
@@ -87,11 +94,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): Upstream {
   }
 }
 
-async function translate(err: unknown, timeoutMs: number): Promise<Error> {
-  if (err instanceof HTTPError) {
-    const body = await err.response.text().catch(() => '')
-    return new UpstreamHttpError(err.response.status, body, err.response.headers.get('content-type'))
-  }
+function translate(err: unknown, timeoutMs: number): Error {
+  if (err instanceof UpstreamHttpError) return err
   if (err instanceof TimeoutError) return new UpstreamTimeoutError(timeoutMs, { cause: err })
   if (err instanceof Error && err.name === 'AbortError') return err
   return new UpstreamUnavailableError(`upstream unreachable: ${(err as Error)?.message ?? String(err)}`, undefined, { cause: err })

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3'
+import { type DatabaseSync, openSqlite } from './sqlite.js'
 
 export interface RunRow {
   run_id: string
@@ -46,12 +46,12 @@ export interface ListFilter {
  * access; we query the same join directly so the file is never touched.)
  */
 export class Catalog {
-  private db: Database.Database | undefined
+  private db: DatabaseSync | undefined
   constructor(private readonly path: string) {}
 
-  private open(): Database.Database {
+  private open(): DatabaseSync {
     if (!this.db) {
-      this.db = new Database(this.path, { readonly: true, fileMustExist: true, timeout: 2000 })
+      this.db = openSqlite(this.path, { readOnly: true, busyTimeoutMs: 2000 })
     }
     return this.db
   }
@@ -62,18 +62,18 @@ export class Catalog {
   }
 
   getRun(runId: string): RunRow | undefined {
-    return this.open().prepare('SELECT * FROM runs WHERE run_id = ?').get(runId) as RunRow | undefined
+    return this.open().prepare('SELECT * FROM runs WHERE run_id = ?').get(runId) as unknown as RunRow | undefined
   }
 
   getDataset(datasetId: string): { bars_parquet_json: string; from_date: string; to_date: string; symbol: string } | undefined {
     return this.open()
       .prepare('SELECT symbol, from_date, to_date, bars_parquet_json FROM datasets WHERE dataset_id = ?')
-      .get(datasetId) as { bars_parquet_json: string; from_date: string; to_date: string; symbol: string } | undefined
+      .get(datasetId) as unknown as { bars_parquet_json: string; from_date: string; to_date: string; symbol: string } | undefined
   }
 
   listRuns(f: ListFilter): { rows: ListRow[]; total: number } {
     const where: string[] = []
-    const args: unknown[] = []
+    const args: string[] = []
     if (f.symbol !== undefined) {
       where.push('d.symbol = ?')
       args.push(f.symbol)
@@ -101,7 +101,7 @@ export class Catalog {
                 r.run_manifest_path
          ${base} ORDER BY r.created_at ${f.ascending ? 'ASC' : 'DESC'} LIMIT ? OFFSET ?`,
       )
-      .all(...args, f.limit, f.offset) as ListRow[]
+      .all(...args, f.limit, f.offset) as unknown as ListRow[]
     return { rows, total }
   }
 }

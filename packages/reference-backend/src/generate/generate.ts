@@ -1,8 +1,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import Database from 'better-sqlite3'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import { SESSION_MINUTES, sessionOpenUtc, tradingDays } from './calendar.js'
+import { openSqlite } from '../data/sqlite.js'
 import { CATALOG_DDL } from './catalog-ddl.js'
 import { gaussian, hash32, seededRandom } from './random.js'
 
@@ -67,7 +67,7 @@ export function generateWorkdir(options: GenerateOptions): GenerateResult {
   mkdirSync(data, { recursive: true })
 
   const catalogPath = path.join(data, 'catalog.sqlite')
-  const db = new Database(catalogPath)
+  const db = openSqlite(catalogPath, { readOnly: false })
   db.exec(CATALOG_DDL)
   const insertDataset = db.prepare(
     `INSERT INTO datasets VALUES (@dataset_id, @symbol, @from_date, @to_date, @products_json, @calendar_version, @tz,
