@@ -7,16 +7,23 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { ROOT, ensureBuiltAndData, freePort, startNode, stopAll, waitFor } from './lib/processes.js'
 import { type ChartBench, chartScenario } from './scenarios/chart.js'
-import { type ProxyRow, proxyScenario } from './scenarios/proxy.js'
+import { type ProxyBench, proxyScenario } from './scenarios/proxy.js'
 import { type RunsBench, runsScenario } from './scenarios/runs.js'
 import { type StreamBench, streamScenario } from './scenarios/stream.js'
 
 const SCENARIOS = ['proxy', 'chart', 'runs', 'stream'] as const
 type Scenario = (typeof SCENARIOS)[number]
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { duration: { type: 'string' }, help: { type: 'boolean', short: 'h' } } })
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { duration: { type: 'string' }, 'cpu-prof': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+})
 if (values.help) {
-  process.stdout.write(`npm run bench [-- <scenario>...] [-- --duration <seconds per measurement, default 3>]\nscenarios: ${SCENARIOS.join(', ')} (default: all)\n`)
+  process.stdout.write(
+    `npm run bench [-- <scenario>...] [-- --duration <seconds per measurement, default 3>] [-- --cpu-prof]\n` +
+      `scenarios: ${SCENARIOS.join(', ')} (default: all)\n` +
+      '--cpu-prof: profile the BFF during the proxy scenario (bench/results/profiles/*.cpuprofile)\n',
+  )
   process.exit(0)
 }
 const wanted = (positionals.length ? positionals : SCENARIOS) as Scenario[]
@@ -46,10 +53,10 @@ const results: Record<string, unknown> = {
 
 try {
   if (wanted.includes('proxy')) {
-    process.stdout.write(`\n== proxy: direct upstream vs BFF vs plain http-proxy-middleware (${durationS}s per measurement)\n`)
-    const rows = await proxyScenario({ backendUrl, dataDir, runId, durationS })
-    ;(results.scenarios as Record<string, unknown>).proxy = rows
-    printProxyTable(rows)
+    process.stdout.write(`\n== proxy: direct upstream vs BFF vs plain http-proxy-middleware vs nginx (${durationS}s per measurement)\n`)
+    const proxy = await proxyScenario({ backendUrl, dataDir, runId, durationS, cpuProf: values['cpu-prof'] === true })
+    ;(results.scenarios as Record<string, unknown>).proxy = proxy
+    printProxyTable(proxy)
   }
   if (wanted.includes('chart')) {
     process.stdout.write(`\n== chart: /api/v1/chart-data vs the upstream's own endpoints\n`)
@@ -77,26 +84,27 @@ try {
   stopAll()
 }
 
-function printProxyTable(rows: ProxyRow[]): void {
-  const head = ['endpoint', 'conns', 'direct p50', 'BFF p50', '+p50 ms', 'direct p99', 'BFF p99', '+p99 ms', 'BFF rps', 'plain rps', 'BFF/plain', 'BFF/direct']
-  const body = rows.map((r) => [
+function printProxyTable(bench: ProxyBench): void {
+  const head = ['endpoint', 'conns', 'direct rps', 'BFF rps', 'plain rps', 'nginx rps', 'BFF/nginx', 'BFF/direct', 'BFF/plain', 'direct p99', 'BFF p99', 'nginx p99', 'p99 BFF/nginx']
+  const body = bench.rows.map((r) => [
     r.endpoint,
     String(r.connections),
-    `${r.direct.p50}`,
-    `${r.bff.p50}`,
-    `${r.added_p50_ms}`,
-    `${r.direct.p99}`,
-    `${r.bff.p99}`,
-    `${r.added_p99_ms}`,
+    `${Math.round(r.direct.rps)}`,
     `${Math.round(r.bff.rps)}`,
     `${Math.round(r.plain.rps)}`,
-    `${r.bff_vs_plain_rps}`,
+    r.nginx ? `${Math.round(r.nginx.rps)}` : '-',
+    `${r.bff_vs_nginx_rps ?? '-'}`,
     `${r.bff_vs_direct_rps}`,
+    `${r.bff_vs_plain_rps}`,
+    `${r.direct.p99}`,
+    `${r.bff.p99}`,
+    r.nginx ? `${r.nginx.p99}` : '-',
+    `${r.bff_vs_nginx_p99 ?? '-'}`,
   ])
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)))
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i] as number)).join('  ')
   process.stdout.write(`\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${body.map(line).join('\n')}\n`)
-  process.stdout.write('targets: +p50 <= 1 ms and +p99 <= 3 ms at 50 connections; BFF/plain >= 0.80 (latency in ms)\n')
+  process.stdout.write('targets (GET /backtests/{id}, 50 connections): BFF/nginx rps >= 0.9, p99 BFF/nginx <= 1.3; BFF/plain >= 0.80 (latency in ms)\n')
 }
 
 function printChart(c: ChartBench): void {

@@ -39,8 +39,27 @@ export function startNode(args: string[], env: Record<string, string> = {}): Chi
   return child
 }
 
+/** Remembers any other child process for cleanup. */
+export function track(child: ChildProcess): ChildProcess {
+  children.push(child)
+  return child
+}
+
+/** Stops a process gracefully (SIGTERM: a --cpu-prof profile is written on exit) and waits for it. */
+export function stopGracefully(child: ChildProcess, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve()
+    const kill = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.once('exit', () => {
+      clearTimeout(kill)
+      resolve()
+    })
+    child.kill('SIGTERM')
+  })
+}
+
 export function stopAll(): void {
-  for (const c of children) c.kill('SIGKILL')
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL')
 }
 process.on('exit', stopAll)
 

@@ -21,6 +21,10 @@ Serve options:
   --cors-origin <origin>    Allow this browser origin too (repeatable); the upstream's own
                             http://localhost:5173 and http://127.0.0.1:5173 are always allowed.
   --heartbeat-ms <n>        WS heartbeat interval (default 5000, as upstream).
+  --keep-alive-timeout-ms <n>
+                            Close idle keep-alive connections silently after this long (default 5000,
+                            uvicorn's timeout_keep_alive; 0 = never). Like uvicorn, the connection is also
+                            closed after an unhandled 500, and malformed framing gets a 400.
 
 Fault injection (off by default; for tests):
   --latency-ms <n>          Add this delay before every response and stream.
@@ -60,6 +64,7 @@ async function main(argv: string[]): Promise<void> {
         host: { type: 'string' },
         'cors-origin': { type: 'string', multiple: true },
         'heartbeat-ms': { type: 'string' },
+        'keep-alive-timeout-ms': { type: 'string' },
         'latency-ms': { type: 'string' },
         'fail-route': { type: 'string', multiple: true },
         'close-stream-after': { type: 'string' },
@@ -94,6 +99,7 @@ async function main(argv: string[]): Promise<void> {
       host: (values.host as string | undefined) ?? '127.0.0.1',
       corsOrigins: values['cors-origin'] as string[] | undefined,
       heartbeatMs: intOption(values['heartbeat-ms'] as string | undefined, 'heartbeat-ms', 5000, 10),
+      keepAliveTimeoutMs: intOption(values['keep-alive-timeout-ms'] as string | undefined, 'keep-alive-timeout-ms', 5000, 0, 3_600_000),
       faults: {
         latencyMs: intOption(values['latency-ms'] as string | undefined, 'latency-ms', 0),
         routes,

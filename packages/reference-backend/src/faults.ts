@@ -8,8 +8,9 @@ export interface RouteFault {
   /** Exact path (`/backtests`), a path with `*` wildcards (`/bars/*`), or a RegExp tested on the path. */
   path: string | RegExp
   /**
-   * A status code to answer with (body `{"detail":"Injected fault"}` unless `body` is given); `'reset'` to
-   * destroy the connection without answering; `'hang'` to never answer.
+   * A status code to answer with (body `{"detail":"Injected fault"}` unless `body` is given; a bare 500 is
+   * an unhandled exception: uvicorn's plain-text 500, then the connection is closed); `'reset'` to destroy
+   * the connection without answering; `'hang'` to never answer.
    */
   status: number | 'reset' | 'hang'
   body?: string

@@ -6,6 +6,7 @@ import { type FaultConfig, matchesRoute } from './faults.js'
 import { Cors, UPSTREAM_CORS_ORIGINS } from './http/cors.js'
 import { OPENAPI_JSON } from './http/openapi.js'
 import { type Reply, Unhandled, internalError, json, rawJson, writeReply } from './http/reply.js'
+import { UvicornConnections } from './http/uvicorn-connections.js'
 import { QueryErrors, floatParam } from './py-params.js'
 import { PendingRuns, createBacktest, getBacktest, listBacktests } from './routes/backtests.js'
 import { barsRoute } from './routes/bars.js'
@@ -26,6 +27,8 @@ export interface ReferenceBackendOptions {
   heartbeatMs?: number
   /** Largest accepted request body; larger ones get a 413. */
   maxBodyBytes?: number
+  /** Idle keep-alive connections are closed silently after this long (uvicorn's `timeout_keep_alive`: 5000). */
+  keepAliveTimeoutMs?: number
 }
 
 interface Ctx {
@@ -63,6 +66,7 @@ export class ReferenceBackend {
   private readonly sockets = new Set<Socket>()
   private boundPort: number
   readonly host: string
+  private readonly connections: UvicornConnections
 
   constructor(private readonly options: ReferenceBackendOptions) {
     this.wd = new Workdir(options.root)
@@ -72,6 +76,7 @@ export class ReferenceBackend {
     this.host = options.host ?? '127.0.0.1'
     this.streamCtx = { wd: this.wd, faults: () => this.faultConfig, stats: this.stats, heartbeatMs: options.heartbeatMs ?? 5000 }
     this.routes = this.buildRoutes()
+    this.connections = new UvicornConnections(options.keepAliveTimeoutMs ?? 5000)
   }
 
   get port(): number {
@@ -97,9 +102,15 @@ export class ReferenceBackend {
 
   async start(): Promise<this> {
     if (this.server) return this
-    const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => void this.dispatch(req, res))
+    const server = createServer(UvicornConnections.serverOptions, (req, res) => {
+      if (this.connections.onRequest(req, res)) void this.dispatch(req, res)
+    })
+    this.connections.attach(server)
     const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 1 << 20 })
-    server.on('upgrade', (req, socket, head) => this.upgrade(wss, req, socket as Socket, head))
+    server.on('upgrade', (req, socket, head) => {
+      this.connections.onUpgrade(socket as Socket)
+      this.upgrade(wss, req, socket as Socket, head)
+    })
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket)
       socket.on('close', () => this.sockets.delete(socket))
@@ -200,6 +211,11 @@ export class ReferenceBackend {
       }
       if (fault.status === 'reset') return void req.socket.destroy()
       if (fault.status === 'hang') return
+      // A bare injected 500 is a crashing route: uvicorn's plain-text 500, then the connection goes.
+      if (fault.status === 500 && fault.body === undefined) {
+        this.connections.closeAfter(res)
+        return writeReply(res, internalError())
+      }
       return writeReply(res, {
         status: fault.status,
         body: fault.body ?? '{"detail":"Injected fault"}',
@@ -213,9 +229,12 @@ export class ReferenceBackend {
     try {
       reply = await this.route(method, url, req, res)
     } catch (err) {
+      // A client that went away mid-request gets no answer (and is not an error of ours).
+      if (res.destroyed || req.socket.destroyed) return
       if (!(err instanceof Unhandled)) console.error('[reference-backend] unhandled', err)
       reply = internalError()
     }
+    if (reply?.status === 500) this.connections.closeAfter(res)
     if (!reply) return
     writeReply(res, reply, reply.bypassCors ? {} : this.cors.simpleHeaders(req))
   }

@@ -4,6 +4,7 @@
  */
 export { type SharedFixtures, repoRoot, sharedFixtures } from './testing/shared.js'
 export { startGeneratedBackend } from './testing/generated.js'
+export { type RawResponse, parseResponses, rawHttp } from './testing/raw-http.js'
 export {
   type GoldenHttpEntry,
   type GoldenWsSession,

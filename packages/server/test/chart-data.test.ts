@@ -19,6 +19,19 @@ describe('GET /api/v1/chart-data', () => {
   const url = (qs: string) => `${bff.url}/api/v1/chart-data?${qs}`
   const minuteCalls = () => backend.stats.requests['GET /bars/minute'] ?? 0
 
+  it('answers an upstream 200 of the wrong shape with 502 UPSTREAM_CONTRACT (8)', async () => {
+    backend.setFaults({ routes: [{ method: 'GET', path: '/bars/daily', status: 200, body: '{"symbol":"MSFT","bars":[{"t":1}]}' }] })
+    try {
+      const res = await fetch(url('symbol=MSFT&timeframe=1D&from_date=2021-01-01&to_date=2021-01-31'))
+      expect(res.status).toBe(502)
+      const body = (await res.json()) as { error: { code: string; correlation_id: string } }
+      expect(body.error.code).toBe('UPSTREAM_CONTRACT')
+      expect(body.error.correlation_id).toBe(res.headers.get('x-correlation-id'))
+    } finally {
+      backend.setFaults({})
+    }
+  })
+
   it('returns decimated bars with metadata, then serves the same range from cache', async () => {
     const qs = 'symbol=aapl&timeframe=1M_DECIMATED&from_date=2024-01-01&to_date=2024-12-31&target_points=2000'
     const res = await fetch(url(qs))

@@ -114,8 +114,19 @@ describe('BFF-originated failures use the canonical envelope', () => {
     }
   })
 
-  it('unknown BFF paths → 404 NOT_FOUND envelope', async () => {
-    await expectEnvelope(await fetch(`${bff.url}/nope`), 404, 'NOT_FOUND')
+  it('paths that are not the BFF\'s own go to the upstream, prefixed or not (its own 404)', async () => {
+    for (const path of ['/nope', '/api/v1/nope']) {
+      const res = await fetch(`${bff.url}${path}`)
+      expect(res.status, path).toBe(404)
+      expect(await res.json(), path).toEqual({ detail: 'Not Found' })
+      expect(res.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/)
+    }
+  })
+
+  it('a wrong method on a BFF endpoint → 405 METHOD_NOT_ALLOWED envelope with Allow', async () => {
+    const res = await fetch(`${bff.url}/api/v1/chart-data`, { method: 'POST', body: '{}' })
+    await expectEnvelope(res, 405, 'METHOD_NOT_ALLOWED')
+    expect(res.headers.get('allow')).toBe('GET, HEAD')
   })
 
   it('malformed escapes and odd input never yield a 5xx', async () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { ValidationError } from '../errors/validation-error.js'
-import { BOOL_WORDS, parseBool } from '../validation/fields.js'
+import { BOOL_WORDS, dateField, intField, parseBool, symbolField } from '../validation/fields.js'
 
 /** Run ids as the upstream mints them (32 hex, uuid-like, or the ids it answers dataset-less POSTs with), bounded. */
 export const RUN_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
@@ -46,4 +46,31 @@ export function parseRunCompleteQuery(runId: string, params: URLSearchParams | R
   if (!parsed.success) for (const i of parsed.error.issues) issues.push({ field: String(i.path[0]), message: i.message })
   if (issues.length || !parsed.success) throw new ValidationError(issues, 'invalid run-complete request')
   return { runId, options: parsed.data as RunCompleteOptions }
+}
+
+const RunListSchema = z.object({
+  limit: intField.transform(Number).optional(),
+  offset: intField.transform(Number).optional(),
+  symbol: symbolField.optional(),
+  strategy_id: z.string().max(200, 'must be at most 200 characters').optional(),
+  from: dateField.optional(),
+  to: dateField.optional(),
+  order: z.string().max(50, 'must be at most 50 characters').optional(),
+})
+
+export type RunListQuery = z.infer<typeof RunListSchema>
+
+/**
+ * Validates the query of the BFF's own `GET /api/v1/runs` (the upstream's list filters, checked strictly:
+ * this endpoint answers with the BFF's envelope, not the upstream's). Unknown parameters are ignored;
+ * a repeated one counts once (its first value).
+ */
+export function parseRunListQuery(params: URLSearchParams): RunListQuery {
+  const raw: Record<string, string> = {}
+  for (const [k, v] of params) if (!(k in raw)) raw[k] = v
+  const parsed = RunListSchema.safeParse(raw)
+  if (!parsed.success) {
+    throw new ValidationError(parsed.error.issues.map((i) => ({ field: String(i.path[0]), message: i.message })), 'invalid run list query')
+  }
+  return parsed.data
 }

@@ -1,3 +1,4 @@
+import { isPlaybackSpeed, parseIsoTimestamp, PLAYBACK_FPS, PLAYBACK_SPEED } from '../contract/playback.js'
 import type { LoaderStatus, TimelineLoader } from './timeline-loader.js'
 
 /** Market time per wall time at speed 1: one year of market time per hour. */
@@ -52,8 +53,8 @@ export class PlaybackSession {
     private readonly loader: TimelineLoader,
     private readonly options: PlaybackSessionOptions,
   ) {
-    this.fps = Math.min(60, Math.max(1, options.fps ?? 30))
-    this.speed = options.speed ?? 60
+    this.fps = Math.min(PLAYBACK_FPS.max, Math.max(PLAYBACK_FPS.min, options.fps ?? PLAYBACK_FPS.default))
+    this.speed = options.speed ?? PLAYBACK_SPEED.default
     this.playing = options.autoplay ?? false
     this.now = options.now ?? (() => performance.now())
     loader.on('frames', this.onFrames)
@@ -76,8 +77,9 @@ export class PlaybackSession {
     const m = msg as Record<string, unknown>
     if (m.t !== 'ctrl') return this.invalid('unsupported message')
     if (typeof m.cmd !== 'string' || !COMMANDS.has(m.cmd)) return this.invalid('invalid ctrl.cmd')
-    if (m.cmd === 'seek' && (typeof m.ts !== 'string' || Number.isNaN(Date.parse(m.ts)))) return this.invalid('seek needs ts: an ISO timestamp')
-    if (m.cmd === 'speed' && (typeof m.speed !== 'number' || !(m.speed > 0) || m.speed > 1_000_000)) return this.invalid('speed needs a number in (0, 1000000]')
+    const seekTo = m.cmd === 'seek' && typeof m.ts === 'string' ? parseIsoTimestamp(m.ts) : undefined
+    if (m.cmd === 'seek' && seekTo === undefined) return this.invalid('seek needs ts: an ISO-8601 timestamp with a zone, e.g. 2024-12-02T14:30:00Z')
+    if (m.cmd === 'speed' && !isPlaybackSpeed(m.speed)) return this.invalid(`speed needs a number in [${PLAYBACK_SPEED.min}, ${PLAYBACK_SPEED.max}]`)
     this.options.send({ ...m, echo: true })
     switch (m.cmd) {
       case 'play':
@@ -88,7 +90,7 @@ export class PlaybackSession {
         this.playing = false
         break
       case 'seek':
-        this.next = this.loader.timeline.indexAtOrAfter(Date.parse(m.ts as string))
+        this.next = this.loader.timeline.indexAtOrAfter(seekTo as number)
         this.clock = Number.NaN
         break
       case 'speed':

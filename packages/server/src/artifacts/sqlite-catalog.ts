@@ -38,10 +38,12 @@ export class SqliteMetricsCatalog implements MetricsCatalog {
     return { ...m }
   }
 
+  /** Metrics of many runs in one query; throws when there is no catalog file (yet), so callers can say so. */
   async metricsFor(runIds: readonly string[]): Promise<Map<string, CatalogMetrics>> {
     const out = new Map<string, CatalogMetrics>()
     const db = this.open()
-    if (!db || runIds.length === 0) return out
+    if (!db) throw new Error(`no catalog at ${this.file}`)
+    if (runIds.length === 0) return out
     const rows = db.prepare(`SELECT ${COLUMNS} FROM run_metrics WHERE run_id IN (${runIds.map(() => '?').join(',')})`).all(...runIds) as unknown as (CatalogMetrics & { run_id: string })[]
     for (const { run_id, ...m } of rows) out.set(run_id, m)
     return out

@@ -1,11 +1,8 @@
-import { type BffError, UpstreamHttpError, UpstreamTimeoutError, UpstreamUnavailableError, ValidationError, errorEnvelope, isBffError } from '@hewston-bff/core'
-import type { Response } from 'express'
+import { type BffError, UpstreamHttpError, UpstreamUnavailableError, errorEnvelope, isBffError } from '@hewston-bff/core'
+import type { ServerResponse } from 'node:http'
 
-/** HTTP status for each error the BFF originates (only the host maps errors to HTTP). */
+/** HTTP status for each error the BFF originates (only the host maps errors to HTTP), by its code. */
 export function statusOf(err: BffError): number {
-  if (err instanceof ValidationError) return 422
-  if (err instanceof UpstreamTimeoutError) return 504
-  if (err instanceof UpstreamUnavailableError) return err.retryAfterMs !== undefined ? 503 : 502
   switch (err.code) {
     case 'VALIDATION':
       return 422
@@ -15,28 +12,53 @@ export function statusOf(err: BffError): number {
     case 'RUN_NOT_FOUND':
     case 'DATASET_NOT_FOUND':
       return 404
+    case 'METHOD_NOT_ALLOWED':
+      return 405
+    case 'REQUEST_TIMEOUT':
+      return 408
     case 'PAYLOAD_TOO_LARGE':
       return 413
+    case 'URI_TOO_LONG':
+      return 414
+    case 'UPGRADE_REQUIRED':
+      return 426
+    case 'RATE_LIMITED':
+      return 429
+    case 'HEADERS_TOO_LARGE':
+      return 431
+    case 'UPSTREAM_TIMEOUT':
+      return 504
+    case 'UPSTREAM_UNAVAILABLE':
+      return (err.details as { retry_after_ms?: number } | null)?.retry_after_ms !== undefined ? 503 : 502
+    // An upstream answer the BFF could not use is the upstream's failure, not the BFF's: 502.
+    case 'UPSTREAM_CONTRACT':
+    case 'UPSTREAM_HTTP':
+      return 502
     default:
       return 500
   }
 }
 
 /** Writes the canonical envelope for `err` (a BffError, or anything else as a generic 500). */
-export function sendError(res: Response, err: unknown, correlationId: string): void {
+export function sendError(res: ServerResponse, err: unknown, correlationId: string): void {
   if (res.headersSent) {
     res.destroy()
     return
   }
-  if (!isBffError(err)) {
-    res.status(500).json(errorEnvelope('INTERNAL', 'internal error', null, correlationId))
-    return
-  }
-  const status = statusOf(err)
+  if (!isBffError(err)) return writeEnvelope(res, 500, 'INTERNAL', 'internal error', null, correlationId)
   if (err instanceof UpstreamUnavailableError && err.retryAfterMs !== undefined) {
     res.setHeader('retry-after', String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))))
   }
-  res.status(status).json(errorEnvelope(err.code, err.message, err.details, correlationId))
+  writeEnvelope(res, statusOf(err), err.code, err.message, err.details, correlationId)
+}
+
+function writeEnvelope(res: ServerResponse, status: number, code: string, message: string, details: unknown, correlationId: string): void {
+  const body = JSON.stringify(errorEnvelope(code, message, details, correlationId))
+  res.statusCode = status
+  res.setHeader('content-type', 'application/json; charset=utf-8')
+  res.setHeader('content-length', Buffer.byteLength(body))
+  if (!res.hasHeader('x-correlation-id')) res.setHeader('x-correlation-id', correlationId)
+  res.end(body)
 }
 
 /**
@@ -44,11 +66,12 @@ export function sendError(res: Response, err: unknown, correlationId: string): v
  * it (status, content type, body); any other upstream answer the BFF could not use is a 502; everything
  * else is {@link sendError}.
  */
-export function sendAggregateError(res: Response, err: unknown, correlationId: string): void {
+export function sendAggregateError(res: ServerResponse, err: unknown, correlationId: string): void {
   if (err instanceof UpstreamHttpError && (err.status === 401 || err.status === 403)) {
-    res.status(err.status)
+    res.statusCode = err.status
     if (err.contentType) res.setHeader('content-type', err.contentType)
-    res.send(err.body)
+    res.setHeader('content-length', Buffer.byteLength(err.body))
+    res.end(err.body)
     return
   }
   if (err instanceof UpstreamHttpError) return sendError(res, new UpstreamUnavailableError(`upstream answered ${err.status}`), correlationId)

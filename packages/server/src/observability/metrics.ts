@@ -89,8 +89,49 @@ export class BffMetrics {
     registers: [this.registry],
   })
 
+  readonly breakerTransitions = new Counter({
+    name: 'hewston_bff_circuit_breaker_transitions_total',
+    help: 'Circuit breaker state changes, by the state entered',
+    labelNames: ['upstream', 'to'] as const,
+    registers: [this.registry],
+  })
+  readonly upstreamRetries = new Counter({
+    name: 'hewston_bff_upstream_retries_total',
+    help: 'Pass-through requests retried once on a fresh connection after a reused keep-alive socket failed before any response',
+    registers: [this.registry],
+  })
+  readonly clientErrors = new Counter({
+    name: 'hewston_bff_client_errors_total',
+    help: 'Requests refused before routing (malformed framing, oversized headers, timeouts, connection cap), by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  })
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'hewston_bff_' })
+  }
+
+  // Label children by a string key: cheaper than letting prom-client hash a labels object on every
+  // request of the hot path. Bounded: methods come from Node's parser (a fixed list), routes are labels.
+  private readonly series = new Map<string, { observe(v: number): void }>()
+
+  private child(key: string, make: () => { observe(v: number): void }): { observe(v: number): void } {
+    let child = this.series.get(key)
+    if (!child) {
+      child = make()
+      if (this.series.size < 4000) this.series.set(key, child)
+    }
+    return child
+  }
+
+  /** Records one served request. */
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    this.child(`r ${method} ${route} ${status}`, () => this.requestDuration.labels(method, route, String(status))).observe(seconds)
+  }
+
+  /** Records the time until an upstream's response headers. */
+  observeUpstream(route: string, status: number, seconds: number): void {
+    this.child(`u ${route} ${status}`, () => this.upstreamDuration.labels(route, String(status))).observe(seconds)
   }
 }
 

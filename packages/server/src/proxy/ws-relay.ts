@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { type UpstreamBreaker, correlationIdFrom, errorEnvelope } from '@hewston-bff/core'
+import { type UpstreamBreaker, correlationIdFrom } from '@hewston-bff/core'
 import WebSocket, { WebSocketServer } from 'ws'
+import { writeRawError } from '../http/connection-guard.js'
 import type { Logger } from '../observability/logger.js'
 import type { BffMetrics } from '../observability/metrics.js'
 
@@ -36,15 +37,14 @@ export class WsRelay {
     return this.pairs.size
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, upstreamPath: string): void {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, upstreamPath: string, search: string): void {
     const { metrics, logger, breaker } = this.options
     const correlationId = correlationIdFrom({ get: (n) => header(req, n) })
     if (breaker.state === 'open') {
       metrics.upstreamErrors.inc({ kind: 'breaker_open' })
       return rejectHandshake(socket, 503, 'UPSTREAM_UNAVAILABLE', 'upstream circuit breaker is open', correlationId, Math.ceil(breaker.retryAfterMs / 1000))
     }
-    const query = (req.url ?? '').includes('?') ? (req.url as string).slice((req.url as string).indexOf('?')) : ''
-    const target = `${this.options.backend.replace(/^http/, 'ws').replace(/\/+$/, '')}${upstreamPath}${query}`
+    const target = `${this.options.backend.replace(/^http/, 'ws').replace(/\/+$/, '')}${upstreamPath}${search}`
     const headers: Record<string, string> = { 'x-correlation-id': correlationId }
     for (const name of FORWARDED) {
       const v = header(req, name)
@@ -134,13 +134,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v.join(', ') : v
 }
 
-/** Answers a failed handshake with a plain HTTP response carrying the canonical envelope. */
+/** Answers a failed handshake with a plain HTTP response carrying the canonical envelope, then closes. */
 export function rejectHandshake(socket: Duplex, status: number, code: string, message: string, correlationId: string, retryAfterS?: number): void {
-  if (socket.destroyed) return
-  const body = JSON.stringify(errorEnvelope(code, message, null, correlationId))
-  const reason = { 400: 'Bad Request', 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' }[status] ?? 'Error'
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-      `x-correlation-id: ${correlationId}\r\n${retryAfterS ? `retry-after: ${retryAfterS}\r\n` : ''}connection: close\r\n\r\n${body}`,
-  )
+  writeRawError(socket, status, code, message, null, retryAfterS ? { 'retry-after': String(retryAfterS) } : {}, correlationId)
 }

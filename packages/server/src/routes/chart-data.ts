@@ -3,6 +3,7 @@ import { type ChartQueryLimits, type ChartService, credentialScope, parseChartQu
 import type { Request, RequestHandler, Response } from 'express'
 import { sendAggregateError } from '../http/errors.js'
 import { forwardedHeaders } from '../http/forwarded-headers.js'
+import { requestContext } from '../http/request-context.js'
 
 /**
  * `GET /api/v1/chart-data`: translates HTTP to {@link ChartService.getChart} and back — query in, JSON
@@ -13,9 +14,9 @@ export function chartDataRoute(charts: ChartService, limits: ChartQueryLimits): 
   // Warm answers reuse the same bars object: serialise and hash it once.
   const serialised = new WeakMap<object, { json: string; hash: string }>()
   return async (req: Request, res: Response) => {
-    const correlationId = (res.locals as { correlationId: string }).correlationId
+    const { correlationId, target } = requestContext(res)
     try {
-      const query = parseChartQuery(new URL(req.originalUrl, 'http://bff').searchParams, limits)
+      const query = parseChartQuery(new URLSearchParams(target?.search), limits)
       const scope = await credentialScope({ authorization: req.get('authorization'), cookie: req.get('cookie') })
       const { response, ttlMs } = await charts.getChart(query, { scope, headers: forwardedHeaders(req, correlationId) })
       let bars = serialised.get(response.bars)

@@ -11,6 +11,7 @@ import {
   correlationIdFrom,
   credentialScope,
   fillTimelineFromArtifacts,
+  parsePlaybackQuery,
 } from '@hewston-bff/core'
 import WebSocket, { WebSocketServer } from 'ws'
 import type { Logger } from '../observability/logger.js'
@@ -61,45 +62,42 @@ export class StreamHub {
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, runId: string): void {
     const correlationId = correlationIdFrom({ get: (n) => header(req, n) })
-    const url = new URL(req.url ?? '/', 'http://bff')
-    const q = url.searchParams
-    const issues: string[] = []
-    if (!RUN_ID_RE.test(runId)) issues.push('run id must be 1..64 letters, digits, "-" or "_"')
-    const fps = q.has('fps') ? Number(q.get('fps')) : 30
-    if (!Number.isInteger(fps) || fps < 1 || fps > 60) issues.push('fps must be an integer 1..60')
-    const speed = q.has('speed') ? Number(q.get('speed')) : 60
-    if (!(speed > 0) || speed > 1_000_000) issues.push('speed must be a number in (0, 1000000]')
-    const from = q.get('from')
-    const fromMs = from === null ? undefined : Date.parse(from)
-    if (fromMs !== undefined && Number.isNaN(fromMs)) issues.push('from must be an ISO timestamp')
-    const autoplayRaw = q.get('autoplay')
-    if (autoplayRaw !== null && !['0', '1', 'true', 'false'].includes(autoplayRaw)) issues.push('autoplay must be 1/0/true/false')
-    if (issues.length) return rejectHandshake(socket, 422, 'VALIDATION', issues.join('; '), correlationId)
+    const search = (req.url ?? '').includes('?') ? (req.url as string).slice((req.url as string).indexOf('?')) : ''
+    const parsed = parsePlaybackQuery(new URLSearchParams(search))
+    const issues = parsed.ok ? [] : parsed.issues
+    if (!RUN_ID_RE.test(runId)) issues.unshift('run id must be 1..64 letters, digits, "-" or "_"')
+    if (!parsed.ok || issues.length) return rejectHandshake(socket, 422, 'VALIDATION', issues.join('; '), correlationId)
+    const { fps, speed, fromMs, autoplay } = parsed.value
 
     const ip = req.socket.remoteAddress ?? 'unknown'
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      // Over a limit the client gets a close code and a reason, never a crash.
-      if (this.clients.size >= this.options.maxConnections) return ws.close(1013, 'too many streams on this instance')
-      if ((this.perIp.get(ip) ?? 0) >= this.options.maxConnectionsPerIp) return ws.close(1008, 'too many streams from this address')
-      void this.open(ws, req, { runId, fps, speed, fromMs, autoplay: autoplayRaw === '1' || autoplayRaw === 'true', ip, correlationId })
-    })
-  }
-
-  private async open(
-    ws: WebSocket,
-    req: IncomingMessage,
-    p: { runId: string; fps: number; speed: number; fromMs: number | undefined; autoplay: boolean; ip: string; correlationId: string },
-  ): Promise<void> {
-    const { metrics, logger } = this.options
-    this.clients.add(ws)
-    this.perIp.set(p.ip, (this.perIp.get(p.ip) ?? 0) + 1)
-    metrics.wsConnections.inc({ kind: 'playback' })
-    const headers: Record<string, string> = { 'x-correlation-id': p.correlationId }
+    const headers: Record<string, string> = { 'x-correlation-id': correlationId }
     for (const n of ['authorization', 'cookie', 'traceparent']) {
       const v = header(req, n)
       if (v) headers[n] = v
     }
-    const scope = await credentialScope({ authorization: headers.authorization, cookie: headers.cookie })
+    // The credential scope is hashed before the upgrade completes: once the socket is open, everything
+    // (counters, listeners, the session) is set up in the same tick, so a client that leaves at once or
+    // sends `play` right away is neither leaked nor ignored.
+    void credentialScope({ authorization: headers.authorization, cookie: headers.cookie }).then((scope) => {
+      if (socket.destroyed) return
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        // Over a limit the client gets a close code and a reason, never a crash.
+        if (this.clients.size >= this.options.maxConnections) return ws.close(1013, 'too many streams on this instance')
+        if ((this.perIp.get(ip) ?? 0) >= this.options.maxConnectionsPerIp) return ws.close(1008, 'too many streams from this address')
+        this.open(ws, { runId, fps, speed, fromMs, autoplay, ip, correlationId, headers, scope })
+      })
+    }, () => socket.destroy())
+  }
+
+  private open(
+    ws: WebSocket,
+    p: { runId: string; fps: number; speed: number; fromMs: number | undefined; autoplay: boolean; ip: string; correlationId: string; headers: Record<string, string>; scope: string },
+  ): void {
+    const { metrics, logger } = this.options
+    this.clients.add(ws)
+    this.perIp.set(p.ip, (this.perIp.get(p.ip) ?? 0) + 1)
+    metrics.wsConnections.inc({ kind: 'playback' })
+    const { headers, scope } = p
     const key = `${scope}:${p.runId}`
     const { artifacts, catalog, upstream } = this.options
     const loader = this.pool.acquire(key, () => {

@@ -1,0 +1,64 @@
+/**
+ * The BFF's playback stream protocol (`/api/v1/runs/{id}/stream`): handshake parameters and the values
+ * clients send in `ctrl` messages, parsed in one place for the host and {@link PlaybackSession} alike.
+ * Parsing is strict on purpose: `Number()` would take `0x10` and `1e-320`, `Date.parse()` would take
+ * `Nov 15 2024` and roll `2024-02-30` into March.
+ */
+
+export const PLAYBACK_FPS = { min: 1, max: 60, default: 30 } as const
+/** 1 plays a year of market time per hour; below 0.001 a run would not visibly move, above 10^6 it is over at once. */
+export const PLAYBACK_SPEED = { min: 0.001, max: 1_000_000, default: 60 } as const
+
+const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})$/
+
+/**
+ * Milliseconds since the epoch of a strict ISO-8601 timestamp with a zone (`2024-12-02T14:30:00Z`,
+ * `…+01:00`, optional seconds and fraction), or undefined when it is anything else or names no real time.
+ */
+export function parseIsoTimestamp(s: string): number | undefined {
+  const m = ISO_UTC.exec(s)
+  if (!m) return undefined
+  const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number) as [number, number, number, number, number, number]
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 59) return undefined
+  const day = new Date(0)
+  day.setUTCFullYear(y, mo - 1, d)
+  if (day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) return undefined
+  const ms = Date.parse(s)
+  return Number.isNaN(ms) ? undefined : ms
+}
+
+/** A playback speed from a JSON number: finite and within {@link PLAYBACK_SPEED}. */
+export function isPlaybackSpeed(n: unknown): n is number {
+  return typeof n === 'number' && Number.isFinite(n) && n >= PLAYBACK_SPEED.min && n <= PLAYBACK_SPEED.max
+}
+
+export interface PlaybackQuery {
+  fps: number
+  speed: number
+  /** Resume right after this time: the client's last frame before a reconnect. */
+  fromMs: number | undefined
+  autoplay: boolean
+}
+
+const DECIMAL = /^\d{1,7}(?:\.\d{1,6})?$/
+
+/**
+ * The handshake query of a playback stream. Returns the options, or the list of problems (each naming
+ * its parameter) for a 422.
+ */
+export function parsePlaybackQuery(q: URLSearchParams): { ok: true; value: PlaybackQuery } | { ok: false; issues: string[] } {
+  const issues: string[] = []
+  const fpsRaw = q.get('fps')
+  const fps = fpsRaw === null ? PLAYBACK_FPS.default : /^\d{1,2}$/.test(fpsRaw) ? Number(fpsRaw) : Number.NaN
+  if (!(fps >= PLAYBACK_FPS.min && fps <= PLAYBACK_FPS.max)) issues.push(`fps must be an integer ${PLAYBACK_FPS.min}..${PLAYBACK_FPS.max}`)
+  const speedRaw = q.get('speed')
+  const speed = speedRaw === null ? PLAYBACK_SPEED.default : DECIMAL.test(speedRaw) ? Number(speedRaw) : Number.NaN
+  if (!isPlaybackSpeed(speed)) issues.push(`speed must be a decimal number in [${PLAYBACK_SPEED.min}, ${PLAYBACK_SPEED.max}]`)
+  const from = q.get('from')
+  const fromMs = from === null ? undefined : parseIsoTimestamp(from)
+  if (from !== null && fromMs === undefined) issues.push('from must be an ISO-8601 timestamp with a zone, e.g. 2024-12-02T14:30:00Z')
+  const autoplayRaw = q.get('autoplay')
+  if (autoplayRaw !== null && !['0', '1', 'true', 'false'].includes(autoplayRaw)) issues.push('autoplay must be 1/0/true/false')
+  if (issues.length) return { ok: false, issues }
+  return { ok: true, value: { fps, speed, fromMs, autoplay: autoplayRaw === '1' || autoplayRaw === 'true' } }
+}
