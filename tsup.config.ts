@@ -48,5 +48,9 @@ export default defineConfig([
     tsconfig: 'tsconfig.build.json',
   },
   pkg('server', { index: 'index.ts', cli: 'cli.ts' }, { dts: { entry: { index: 'packages/server/src/index.ts' } } }),
-  pkg('reference-backend', { index: 'index.ts', cli: 'cli.ts' }, { dts: { entry: { index: 'packages/reference-backend/src/index.ts' } } }),
+  pkg(
+    'reference-backend',
+    { index: 'index.ts', testing: 'testing.ts', cli: 'cli.ts' },
+    { dts: { entry: { index: 'packages/reference-backend/src/index.ts', testing: 'packages/reference-backend/src/testing.ts' } } },
+  ),
 ])

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { ROOT, ensureBuiltAndData, freePort, startNode, stopAll, waitFor } from './lib/processes.js'
+import { ensureBuiltAndData, freePort, ROOT, startNode, stopAll, waitFor } from './lib/processes.js'
 import { type ChartBench, chartScenario } from './scenarios/chart.js'
 import { type ProxyBench, proxyScenario } from './scenarios/proxy.js'
 import { type RunsBench, runsScenario } from './scenarios/runs.js'
@@ -45,7 +45,12 @@ const runId = runs.items[0]?.run_id as string
 
 const results: Record<string, unknown> = {
   generated_at: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, node: process.version, total_mem_gb: Math.round(os.totalmem() / 2 ** 30) },
+  machine: {
+    cpus: os.cpus().length,
+    cpu_model: os.cpus()[0]?.model,
+    node: process.version,
+    total_mem_gb: Math.round(os.totalmem() / 2 ** 30),
+  },
   duration_s_per_measurement: durationS,
   note: 'Load generator, upstream, BFF and baseline share this machine; compare ratios within one run, not absolute figures across machines.',
   scenarios: {} as Record<string, unknown>,
@@ -85,7 +90,21 @@ try {
 }
 
 function printProxyTable(bench: ProxyBench): void {
-  const head = ['endpoint', 'conns', 'direct rps', 'BFF rps', 'plain rps', 'nginx rps', 'BFF/nginx', 'BFF/direct', 'BFF/plain', 'direct p99', 'BFF p99', 'nginx p99', 'p99 BFF/nginx']
+  const head = [
+    'endpoint',
+    'conns',
+    'direct rps',
+    'BFF rps',
+    'plain rps',
+    'nginx rps',
+    'BFF/nginx',
+    'BFF/direct',
+    'BFF/plain',
+    'direct p99',
+    'BFF p99',
+    'nginx p99',
+    'p99 BFF/nginx',
+  ]
   const body = bench.rows.map((r) => [
     r.endpoint,
     String(r.connections),
@@ -104,17 +123,35 @@ function printProxyTable(bench: ProxyBench): void {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)))
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i] as number)).join('  ')
   process.stdout.write(`\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${body.map(line).join('\n')}\n`)
-  process.stdout.write('targets (GET /backtests/{id}, 50 connections): BFF/nginx rps >= 0.9, p99 BFF/nginx <= 1.3; BFF/plain >= 0.80 (latency in ms)\n')
+  process.stdout.write(
+    'targets (GET /backtests/{id}, 50 connections): BFF/nginx rps >= 0.9, p99 BFF/nginx <= 1.3; BFF/plain >= 0.80 (latency in ms)\n',
+  )
 }
 
 function printChart(c: ChartBench): void {
   const w1 = c.warm.find((w) => w.connections === 1)
   const rows: [string, string, string][] = [
-    ['cold p50 (ms), BFF vs upstream minute_decimated', `${c.cold_ms.p50} vs ${c.upstream_decimated_ms.p50}`, `${c.cold_vs_upstream}× (target ≤ 1.2×)`],
+    [
+      'cold p50 (ms), BFF vs upstream minute_decimated',
+      `${c.cold_ms.p50} vs ${c.upstream_decimated_ms.p50}`,
+      `${c.cold_vs_upstream}× (target ≤ 1.2×)`,
+    ],
     ['warm p50 (ms), 1 connection', `${w1?.bff.p50} vs ${w1?.upstream.p50}`, `${w1?.speedup_p50}× faster (target ≥ 50×, ≤ 3 ms)`],
-    ...c.warm.map((w): [string, string, string] => [`warm rps, ${w.connections} connections`, `${Math.round(w.bff.rps)} vs ${Math.round(w.upstream.rps)}`, `${Math.round((w.bff.rps / w.upstream.rps) * 10) / 10}×`]),
-    ['200 concurrent identical cold requests', `${c.concurrent_cold.upstream_calls} upstream calls`, `for ${c.concurrent_cold.chunks} chunks (${c.concurrent_cold.wall_ms} ms)`],
-    ['bytes: BFF gzip vs upstream /bars/minute', `${c.bytes.bff_gzip} vs ${c.bytes.upstream_minute_raw} (gzip ${c.bytes.upstream_minute_gzip})`, `${c.bytes.ratio_vs_raw} of raw, ${c.bytes.ratio_vs_gzip} of gzip`],
+    ...c.warm.map((w): [string, string, string] => [
+      `warm rps, ${w.connections} connections`,
+      `${Math.round(w.bff.rps)} vs ${Math.round(w.upstream.rps)}`,
+      `${Math.round((w.bff.rps / w.upstream.rps) * 10) / 10}×`,
+    ]),
+    [
+      '200 concurrent identical cold requests',
+      `${c.concurrent_cold.upstream_calls} upstream calls`,
+      `for ${c.concurrent_cold.chunks} chunks (${c.concurrent_cold.wall_ms} ms)`,
+    ],
+    [
+      'bytes: BFF gzip vs upstream /bars/minute',
+      `${c.bytes.bff_gzip} vs ${c.bytes.upstream_minute_raw} (gzip ${c.bytes.upstream_minute_gzip})`,
+      `${c.bytes.ratio_vs_raw} of raw, ${c.bytes.ratio_vs_gzip} of gzip`,
+    ],
     [`decimation of ${c.decimation_ms.bars} minute bars`, `p50 ${c.decimation_ms.p50} ms`, `max ${c.decimation_ms.max} ms (target < 5 ms)`],
   ]
   const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))]
@@ -127,7 +164,11 @@ function printRuns(r: RunsBench): void {
     ['BFF cold complete with --root (p50 ms)', `${r.cold_ms.with_root_p50}`, `${r.cold_vs_legacy.with_root}× the legacy calls`],
     ['BFF cold complete without --root (p50 ms)', `${r.cold_ms.without_root_p50}`, `${r.cold_vs_legacy.without_root}× the legacy calls`],
     ['BFF warm complete, 1 connection (p50 ms)', `${r.warm.p50}`, `${Math.round(r.warm.rps)}/s (target p50 ≤ 5 ms)`],
-    ['100 concurrent requests for one run', `${r.concurrent.run_detail_calls} run-detail calls, ${r.concurrent.stream_reads} stream reads`, `${r.concurrent.wall_ms} ms`],
+    [
+      '100 concurrent requests for one run',
+      `${r.concurrent.run_detail_calls} run-detail calls, ${r.concurrent.stream_reads} stream reads`,
+      `${r.concurrent.wall_ms} ms`,
+    ],
   ]
   const w = [Math.max(...rows.map((x) => x[0].length)), Math.max(...rows.map((x) => x[1].length))]
   process.stdout.write(`\n${rows.map((x) => `${x[0].padEnd(w[0] as number)}  ${x[1].padEnd(w[1] as number)}  ${x[2]}`).join('\n')}\n`)
@@ -136,15 +177,31 @@ function printRuns(r: RunsBench): void {
 function printStream(s: StreamBench): void {
   const u = s.upstream_work
   const rows: [string, string, string][] = [
-    [`upstream frames for 50 clients (run of ${s.run.frames} frames)`, `BFF ${u.bff.upstream_frames} vs direct ${u.direct.upstream_frames}`, `${Math.round(u.direct.upstream_frames / Math.max(1, u.bff.upstream_frames))}× less upstream work`],
-    ['upstream /healthz meanwhile (p50 / max ms)', `BFF ${u.bff.healthz_p50_ms} / ${u.bff.healthz_max_ms} vs direct ${u.direct.healthz_p50_ms} / ${u.direct.healthz_max_ms}`, ''],
+    [
+      `upstream frames for 50 clients (run of ${s.run.frames} frames)`,
+      `BFF ${u.bff.upstream_frames} vs direct ${u.direct.upstream_frames}`,
+      `${Math.round(u.direct.upstream_frames / Math.max(1, u.bff.upstream_frames))}× less upstream work`,
+    ],
+    [
+      'upstream /healthz meanwhile (p50 / max ms)',
+      `BFF ${u.bff.healthz_p50_ms} / ${u.bff.healthz_max_ms} vs direct ${u.direct.healthz_p50_ms} / ${u.direct.healthz_max_ms}`,
+      '',
+    ],
     ...s.paced.map((p): [string, string, string] => [
       `${p.clients} paced clients at 30 fps`,
       `fps min ${p.fps_min}, median ${p.fps_median}; p99 delay ${p.delay_p99_ms} ms`,
       `BFF CPU ${p.bff_cpu_pct}%, RSS ${p.bff_rss_mb} MB (${p.rss_per_client_kb} KB/client); ${p.completed}/${p.clients} completed`,
     ]),
-    ['WS relay round trip p99 (ms)', `BFF ${s.relay_rtt_ms.bff_p99} vs direct ${s.relay_rtt_ms.direct_p99}`, `+${s.relay_rtt_ms.added_p99} ms (target ≤ 2 ms)`],
-    [`buffered timeline, ${s.timeline_memory.frames} frames`, `${s.timeline_memory.timeline_bytes} B vs ${s.timeline_memory.wire_bytes} B wire`, `${s.timeline_memory.ratio}× (target ≤ 2×)`],
+    [
+      'WS relay round trip p99 (ms)',
+      `BFF ${s.relay_rtt_ms.bff_p99} vs direct ${s.relay_rtt_ms.direct_p99}`,
+      `+${s.relay_rtt_ms.added_p99} ms (target ≤ 2 ms)`,
+    ],
+    [
+      `buffered timeline, ${s.timeline_memory.frames} frames`,
+      `${s.timeline_memory.timeline_bytes} B vs ${s.timeline_memory.wire_bytes} B wire`,
+      `${s.timeline_memory.ratio}× (target ≤ 2×)`,
+    ],
   ]
   const w = [Math.max(...rows.map((x) => x[0].length)), Math.max(...rows.map((x) => x[1].length))]
   process.stdout.write(`\n${rows.map((x) => `${x[0].padEnd(w[0] as number)}  ${x[1].padEnd(w[1] as number)}  ${x[2]}`).join('\n')}\n`)

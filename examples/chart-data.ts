@@ -4,7 +4,7 @@
 //   node --import tsx examples/chart-data.ts --backend http://127.0.0.1:8000 --symbol AAPL \
 //     --from 2024-01-01 --to 2024-12-31 [--timeframe 1M_DECIMATED] [--target 2000]
 import { parseArgs } from 'node:util'
-import { ChartService, MemoryCache, type ChartRowBar, createUpstreamClient, isBffError, parseChartQuery } from '@hewston-bff/core'
+import { type ChartRowBar, ChartService, createUpstreamClient, isBffError, MemoryCache, parseChartQuery } from '@hewston-bff/core'
 
 const { values } = parseArgs({
   options: {
@@ -18,7 +18,9 @@ const { values } = parseArgs({
   },
 })
 if (values.help) {
-  console.log('usage: chart-data.ts --backend <url> --symbol <S> --from <YYYY-MM-DD> --to <YYYY-MM-DD> [--timeframe 1D|1H|1M|1M_DECIMATED] [--target <points>]')
+  console.log(
+    'usage: chart-data.ts --backend <url> --symbol <S> --from <YYYY-MM-DD> --to <YYYY-MM-DD> [--timeframe 1D|1H|1M|1M_DECIMATED] [--target <points>]',
+  )
   process.exit(0)
 }
 
@@ -38,7 +40,9 @@ try {
   const low = Math.min(...bars.map((b) => b.l))
   const volume = bars.reduce((s, b) => s + b.v, 0)
   console.log(`${response.symbol} ${response.timeframe} ${m.from_date}..${m.to_date}`)
-  console.log(`  bars: ${m.returned_bars} of ${m.total_bars} (${m.decimated ? `decimated to ${m.bucket_minutes}-minute buckets` : 'full resolution'})`)
+  console.log(
+    `  bars: ${m.returned_bars} of ${m.total_bars} (${m.decimated ? `decimated to ${m.bucket_minutes}-minute buckets` : 'full resolution'})`,
+  )
   console.log(`  first: ${bars[0]?.t} open ${bars[0]?.o}   last: ${bars.at(-1)?.t} close ${bars.at(-1)?.c}`)
   console.log(`  range: low ${low} high ${high}   volume ${volume.toLocaleString('en-US')}`)
   console.log(`  upstream calls: ${m.upstream_calls}, loaded in ${m.load_time_ms} ms`)

@@ -19,7 +19,18 @@ describe('examples run against the reference backend', () => {
     run(process.execPath, ['--import', 'tsx', path.join(repoRoot(), 'examples', name), ...args], { cwd: repoRoot(), timeout: 60_000 })
 
   it('chart-data.ts prints a decimated chart summary using core alone', async () => {
-    const { stdout } = await example('chart-data.ts', ['--backend', backend.url, '--symbol', 'AAPL', '--from', '2024-01-01', '--to', '2024-12-31', '--target', '2000'])
+    const { stdout } = await example('chart-data.ts', [
+      '--backend',
+      backend.url,
+      '--symbol',
+      'AAPL',
+      '--from',
+      '2024-01-01',
+      '--to',
+      '2024-12-31',
+      '--target',
+      '2000',
+    ])
     expect(stdout).toMatch(/^AAPL 1M_DECIMATED 2024-01-01\.\.2024-12-31/)
     expect(stdout).toMatch(/bars: \d+ of \d+ \(decimated to \d+-minute buckets\)/)
     expect(stdout).toMatch(/upstream calls: 12/)
@@ -35,7 +46,10 @@ describe('examples run against the reference backend', () => {
     const viaStream = await example('run-report.ts', ['--backend', backend.url, '--run', run?.runId as string])
     expect(viaStream.stdout).toMatch(/metrics \(computed\)/)
     expect(viaStream.stdout).toContain(`orders (stream): ${run?.orders}`)
-    const missing = (await example('run-report.ts', ['--backend', backend.url, '--run', 'deadbeef']).catch((e) => e)) as { code: number; stderr: string }
+    const missing = (await example('run-report.ts', ['--backend', backend.url, '--run', 'deadbeef']).catch((e) => e)) as {
+      code: number
+      stderr: string
+    }
     expect(missing.code).toBe(1)
     expect(missing.stderr).toMatch(/^RUN_NOT_FOUND/)
   })
@@ -55,7 +69,10 @@ describe('examples run against the reference backend', () => {
   })
 
   it('chart-data.ts reports bad input clearly and exits 1', async () => {
-    const err = (await example('chart-data.ts', ['--backend', backend.url, '--from', '2024-13-01']).catch((e) => e)) as { code: number; stderr: string }
+    const err = (await example('chart-data.ts', ['--backend', backend.url, '--from', '2024-13-01']).catch((e) => e)) as {
+      code: number
+      stderr: string
+    }
     expect(err.code).toBe(1)
     expect(err.stderr).toMatch(/^VALIDATION: invalid chart-data query .*from_date/)
   })

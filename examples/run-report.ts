@@ -5,7 +5,7 @@
 //   node --import tsx examples/run-report.ts --backend http://127.0.0.1:8000 [--root <hewston dir>] [--run <id>]
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { MemoryCache, RunService, createUpstreamClient, isBffError, parseRunCompleteQuery } from '@hewston-bff/core'
+import { createUpstreamClient, isBffError, MemoryCache, parseRunCompleteQuery, RunService } from '@hewston-bff/core'
 import { FsArtifactSource, SqliteMetricsCatalog } from '@hewston-bff/server'
 
 const { values } = parseArgs({
@@ -26,7 +26,6 @@ const upstream = createUpstreamClient({ baseUrl: backend })
 const root = values.root
 const runs = new RunService({
   upstream,
-  backendUrl: backend,
   artifacts: root ? new FsArtifactSource(root) : undefined,
   catalog: root ? new SqliteMetricsCatalog(path.join(root, 'data', 'catalog.sqlite')) : undefined,
   cache: new MemoryCache(),
@@ -38,16 +37,20 @@ try {
   const { options } = parseRunCompleteQuery(runId, { equity_points: '0', include_fills: 'false' })
   const report = await runs.getComplete(runId, options, { scope: 'public' })
   const m = report.metadata
-  console.log(`run ${report.run.run_id} (${report.run.strategy_id}, ${report.run.status}, ${report.run.run_from ?? '?'}..${report.run.run_to ?? '?'})`)
+  console.log(
+    `run ${report.run.run_id} (${report.run.strategy_id}, ${report.run.status}, ${report.run.run_from ?? '?'}..${report.run.run_to ?? '?'})`,
+  )
   console.log(`  metrics (${m.sources.metrics ?? 'unavailable'}): ${JSON.stringify(report.metrics)}`)
-  if (report.equity && report.equity.length) {
+  if (report.equity?.length) {
     let lo = report.equity[0]
     let hi = report.equity[0]
     for (const p of report.equity) {
       if (lo && p.value < lo.value) lo = p
       if (hi && p.value > hi.value) hi = p
     }
-    console.log(`  equity (${m.sources.equity}): ${m.equity_total_points} points, low ${lo?.value} at ${lo?.ts}, high ${hi?.value} at ${hi?.ts}`)
+    console.log(
+      `  equity (${m.sources.equity}): ${m.equity_total_points} points, low ${lo?.value} at ${lo?.ts}, high ${hi?.value} at ${hi?.ts}`,
+    )
   }
   console.log(`  orders (${m.sources.orders ?? 'unavailable'}): ${m.orders_count}`)
   for (const f of m.failed_sources) console.log(`  failed: ${f.source} ${f.code}: ${f.message}`)

@@ -19,7 +19,9 @@ if (values.help) {
   process.exit(0)
 }
 const bff = (values.bff as string).replace(/\/+$/, '')
-const runs = (await (await fetch(`${bff}/api/v1/backtests?limit=1`)).json()) as { items: { run_id: string; run_from: string | null; run_to: string | null }[] }
+const runs = (await (await fetch(`${bff}/api/v1/backtests?limit=1`)).json()) as {
+  items: { run_id: string; run_from: string | null; run_to: string | null }[]
+}
 const runId = values.run ?? runs.items[0]?.run_id
 if (!runId) {
   console.error('no run to play')
@@ -41,7 +43,15 @@ const bar = (pct: number) => {
   return `[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${String(pct).padStart(3)}%`
 }
 ws.on('message', (data) => {
-  const m = JSON.parse(data.toString()) as { t: string; ts?: string; orders?: unknown[]; dropped?: number; state?: string; code?: string; msg?: string }
+  const m = JSON.parse(data.toString()) as {
+    t: string
+    ts?: string
+    orders?: unknown[]
+    dropped?: number
+    state?: string
+    code?: string
+    msg?: string
+  }
   if (m.t === 'frame') {
     frames++
     orders += m.orders?.length ?? 0

@@ -8,5 +8,8 @@ import { checkNodeVersion } from './lib/node-version.mjs'
 checkNodeVersion('npm run bench')
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench/run.ts'), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' })
+const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench/run.ts'), ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+})
 process.exit(r.status ?? 1)

@@ -26,7 +26,11 @@ if (!existsSync(referenceCli) || !existsSync(path.join(root, 'packages/core/dist
 
 if (!existsSync(path.join(demoDir, 'data', 'catalog.sqlite'))) {
   say(`generating demo data into ${demoDir} (first run only)…`)
-  const r = spawnSync(process.execPath, [referenceCli, 'generate', '--out', demoDir, '--symbols', 'AAPL,MSFT', '--years', '2024', '--seed', '1'], { stdio: 'inherit' })
+  const r = spawnSync(
+    process.execPath,
+    [referenceCli, 'generate', '--out', demoDir, '--symbols', 'AAPL,MSFT', '--years', '2024', '--seed', '1'],
+    { stdio: 'inherit' },
+  )
   if (r.status !== 0) process.exit(r.status ?? 1)
 }
 
@@ -75,7 +79,17 @@ process.on('SIGTERM', () => stop(0))
 
 const referenceUrl = `http://127.0.0.1:${referencePort}`
 const bffUrl = `http://127.0.0.1:${bffPort}`
-launch('reference-backend', [referenceCli, '--root', demoDir, '--port', referencePort, '--cors-origin', bffUrl, '--cors-origin', `http://localhost:${bffPort}`])
+launch('reference-backend', [
+  referenceCli,
+  '--root',
+  demoDir,
+  '--port',
+  referencePort,
+  '--cors-origin',
+  bffUrl,
+  '--cors-origin',
+  `http://localhost:${bffPort}`,
+])
 await waitFor(`${referenceUrl}/healthz`)
 const withBff = existsSync(bffCli)
 if (withBff) {

@@ -62,6 +62,21 @@ if (await reachable(redis.hostname, Number(redis.port || 6379))) {
 }
 
 process.stdout.write(`Node.js ${process.version} (${process.execPath})\n`)
+// Lint and format (Biome: one fast binary; the boundary rules keep node:*, servers and Node globals out of
+// core and the browser SDK), then the compiler's view of the same boundary and of everything else.
+const checks = [
+  ['lint and format (biome ci)', binOf('@biomejs/biome', 'biome'), ['ci', '--colors=off', '.']],
+  ['typecheck (tsc, strict)', binOf('typescript', 'tsc'), ['-p', 'tsconfig.json']],
+  ['typecheck core (no Node types)', binOf('typescript', 'tsc'), ['-p', 'packages/core/tsconfig.json']],
+  ['typecheck browser (no Node types)', binOf('typescript', 'tsc'), ['-p', 'packages/browser/tsconfig.json']],
+]
+for (const [title, bin, args] of checks) {
+  // Biome's bin is a small launcher script; tsc's is plain JS: both run on this Node.
+  if (step(title, process.execPath, [bin, ...args]) !== 0) {
+    process.stdout.write('\n0 passed, 1 failed\n')
+    process.exit(1)
+  }
+}
 if (step('build (tsup)', process.execPath, [binOf('tsup')]) !== 0) {
   process.stdout.write('\n0 passed, 1 failed\n')
   process.exit(1)

@@ -2,7 +2,12 @@
 // Input: one JSON argument {url, connections, durationS, headers?}; output: one JSON line of figures.
 import autocannon from 'autocannon'
 
-const spec = JSON.parse(process.argv[2] as string) as { url: string; connections: number; durationS: number; headers?: Record<string, string> }
+const spec = JSON.parse(process.argv[2] as string) as {
+  url: string
+  connections: number
+  durationS: number
+  headers?: Record<string, string>
+}
 const result = await autocannon({
   url: spec.url,
   connections: spec.connections,

@@ -16,13 +16,19 @@ export interface LoadFigures {
 /** Drives `url` with autocannon from a separate process and returns its figures (latency in ms). */
 export function load(url: string, connections: number, durationS: number, headers?: Record<string, string>): Promise<LoadFigures> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/lib/load.ts'), JSON.stringify({ url, connections, durationS, headers })], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'bench/lib/load.ts'), JSON.stringify({ url, connections, durationS, headers })],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d))
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1) as string)) : reject(new Error(`load exited ${code}`))))
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1) as string)) : reject(new Error(`load exited ${code}`)),
+    )
   })
 }
 

@@ -1,22 +1,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
-/** A free loopback port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
-}
+export { freePort } from '@hewston-bff/reference-backend/testing'
 
 export async function waitFor(url: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -65,7 +54,10 @@ process.on('exit', stopAll)
 
 /** Builds the packages if needed and returns a Hewston working directory with demo data. */
 export function ensureBuiltAndData(): string {
-  if (!existsSync(path.join(ROOT, 'packages/server/dist/cli.js')) || !existsSync(path.join(ROOT, 'packages/reference-backend/dist/cli.js'))) {
+  if (
+    !existsSync(path.join(ROOT, 'packages/server/dist/cli.js')) ||
+    !existsSync(path.join(ROOT, 'packages/reference-backend/dist/cli.js'))
+  ) {
     spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' })
   }
   const dir = path.resolve(ROOT, process.env.HEWSTON_DEMO_DIR ?? '.demo-data')

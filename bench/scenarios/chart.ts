@@ -10,12 +10,18 @@ export interface ChartBench {
   cold_vs_upstream: number
   warm: { connections: number; bff: LoadFigures; upstream: LoadFigures; speedup_p50: number }[]
   concurrent_cold: { requests: number; chunks: number; upstream_calls: number; wall_ms: number }
-  bytes: { bff_gzip: number; bff_raw: number; upstream_minute_raw: number; upstream_minute_gzip: number; ratio_vs_raw: number; ratio_vs_gzip: number }
+  bytes: {
+    bff_gzip: number
+    bff_raw: number
+    upstream_minute_raw: number
+    upstream_minute_gzip: number
+    ratio_vs_raw: number
+    ratio_vs_gzip: number
+  }
   decimation_ms: { bars: number; p50: number; max: number }
 }
 
 const pct = percentile
-
 
 async function chunkFetches(bff: string): Promise<number> {
   const text = await (await fetch(`${bff}/metrics`)).text()
@@ -51,7 +57,9 @@ export async function chartScenario(ctx: { backendUrl: string; dataDir: string; 
     const w = await load(chartUrl, connections, ctx.durationS)
     const u = await load(upstreamUrl, connections, ctx.durationS)
     warm.push({ connections, bff: w, upstream: u, speedup_p50: Math.round((u.p50 / Math.max(w.p50, 0.5)) * 10) / 10 })
-    process.stdout.write(`  warm c=${connections}: bff p50 ${w.p50} ms ${Math.round(w.rps)}/s vs upstream p50 ${u.p50} ms ${Math.round(u.rps)}/s\n`)
+    process.stdout.write(
+      `  warm c=${connections}: bff p50 ${w.p50} ms ${Math.round(w.rps)}/s vs upstream p50 ${u.p50} ms ${Math.round(u.rps)}/s\n`,
+    )
   }
 
   const before = await chunkFetches(bff)
@@ -60,10 +68,14 @@ export async function chartScenario(ctx: { backendUrl: string; dataDir: string; 
   const herd = await Promise.all(Array.from({ length: 200 }, () => fetch(chartUrl, { headers: auth }).then((r) => r.arrayBuffer())))
   const wall = performance.now() - t0
   const calls = (await chunkFetches(bff)) - before
-  process.stdout.write(`  200 concurrent cold identical requests: ${calls} upstream calls for 12 chunks in ${Math.round(wall)} ms (${herd.length} answers)\n`)
+  process.stdout.write(
+    `  200 concurrent cold identical requests: ${calls} upstream calls for 12 chunks in ${Math.round(wall)} ms (${herd.length} answers)\n`,
+  )
 
   const bffRaw = Buffer.from(await (await fetch(chartUrl)).arrayBuffer())
-  const minuteRaw = Buffer.from(await (await fetch(`${ctx.backendUrl}/bars/minute?symbol=AAPL&from=2024-01-01&to=2024-12-31`)).arrayBuffer())
+  const minuteRaw = Buffer.from(
+    await (await fetch(`${ctx.backendUrl}/bars/minute?symbol=AAPL&from=2024-01-01&to=2024-12-31`)).arrayBuffer(),
+  )
   const bytes = {
     bff_raw: bffRaw.length,
     bff_gzip: gzipSync(bffRaw).length,

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { type LoadFigures, load } from '../lib/measure.js'
 import { nginxBinary, startNginx } from '../lib/nginx.js'
-import { ROOT, freePort, startNode, stopGracefully, track, waitFor } from '../lib/processes.js'
+import { freePort, ROOT, startNode, stopGracefully, track, waitFor } from '../lib/processes.js'
 
 export interface ProxyRow {
   endpoint: string
@@ -31,7 +31,13 @@ export interface ProxyBench {
  * 50 connections, measured in one run. With `cpuProf`, the BFF runs under `--cpu-prof` and writes a
  * profile (open it in Chrome DevTools) when the scenario ends.
  */
-export async function proxyScenario(ctx: { backendUrl: string; dataDir: string; runId: string; durationS: number; cpuProf?: boolean }): Promise<ProxyBench> {
+export async function proxyScenario(ctx: {
+  backendUrl: string
+  dataDir: string
+  runId: string
+  durationS: number
+  cpuProf?: boolean
+}): Promise<ProxyBench> {
   const bffPort = await freePort()
   const plainPort = await freePort()
   const profileDir = ctx.cpuProf ? path.join(ROOT, 'bench/results/profiles') : null

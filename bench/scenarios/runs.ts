@@ -12,7 +12,6 @@ export interface RunsBench {
 
 const p50 = (xs: number[]) => percentile(xs, 50)
 
-
 async function counter(bff: string, kind: string): Promise<number> {
   const text = await (await fetch(`${bff}/metrics`)).text()
   return Number(new RegExp(`^hewston_bff_run_upstream_calls_total\\{kind="${kind}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0)
@@ -25,7 +24,17 @@ async function counter(bff: string, kind: string): Promise<number> {
  */
 export async function runsScenario(ctx: { backendUrl: string; dataDir: string; durationS: number }): Promise<RunsBench> {
   const [rootPort, plainPort] = [await freePort(), await freePort()]
-  startNode(['packages/server/dist/cli.js', '--backend', ctx.backendUrl, '--port', String(rootPort), '--root', ctx.dataDir, '--log-level', 'warn'])
+  startNode([
+    'packages/server/dist/cli.js',
+    '--backend',
+    ctx.backendUrl,
+    '--port',
+    String(rootPort),
+    '--root',
+    ctx.dataDir,
+    '--log-level',
+    'warn',
+  ])
   startNode(['packages/server/dist/cli.js', '--backend', ctx.backendUrl, '--port', String(plainPort), '--log-level', 'warn'])
   const withRoot = `http://127.0.0.1:${rootPort}`
   const noRoot = `http://127.0.0.1:${plainPort}`
@@ -48,7 +57,9 @@ export async function runsScenario(ctx: { backendUrl: string; dataDir: string; d
     coldNoRoot.push(await timed(complete(noRoot), { authorization: `Bearer cold-${i}-${Date.now()}` }))
   }
   const legacySum = p50(detail) + p50(stream)
-  process.stdout.write(`  legacy detail+stream ${Math.round(legacySum)} ms; BFF cold with --root ${p50(cold)} ms, without ${p50(coldNoRoot)} ms\n`)
+  process.stdout.write(
+    `  legacy detail+stream ${Math.round(legacySum)} ms; BFF cold with --root ${p50(cold)} ms, without ${p50(coldNoRoot)} ms\n`,
+  )
 
   await timed(complete(withRoot))
   const warm = await load(complete(withRoot), 1, ctx.durationS)
@@ -56,7 +67,9 @@ export async function runsScenario(ctx: { backendUrl: string; dataDir: string; d
 
   const [runBefore, streamBefore] = [await counter(noRoot, 'run'), await counter(noRoot, 'stream')]
   const t0 = performance.now()
-  await Promise.all(Array.from({ length: 100 }, () => fetch(complete(noRoot), { headers: { authorization: 'Bearer herd' } }).then((r) => r.arrayBuffer())))
+  await Promise.all(
+    Array.from({ length: 100 }, () => fetch(complete(noRoot), { headers: { authorization: 'Bearer herd' } }).then((r) => r.arrayBuffer())),
+  )
   const wall = performance.now() - t0
   const concurrent = {
     requests: 100,
@@ -64,12 +77,17 @@ export async function runsScenario(ctx: { backendUrl: string; dataDir: string; d
     stream_reads: (await counter(noRoot, 'stream')) - streamBefore,
     wall_ms: Math.round(wall),
   }
-  process.stdout.write(`  100 concurrent: ${concurrent.run_detail_calls} run-detail calls, ${concurrent.stream_reads} stream reads, ${concurrent.wall_ms} ms\n`)
+  process.stdout.write(
+    `  100 concurrent: ${concurrent.run_detail_calls} run-detail calls, ${concurrent.stream_reads} stream reads, ${concurrent.wall_ms} ms\n`,
+  )
   return {
     run_id: runId,
     legacy_ms: { detail_p50: p50(detail), stream_p50: p50(stream), sum_p50: Math.round(legacySum * 100) / 100 },
     cold_ms: { with_root_p50: p50(cold), without_root_p50: p50(coldNoRoot) },
-    cold_vs_legacy: { with_root: Math.round((p50(cold) / legacySum) * 100) / 100, without_root: Math.round((p50(coldNoRoot) / legacySum) * 100) / 100 },
+    cold_vs_legacy: {
+      with_root: Math.round((p50(cold) / legacySum) * 100) / 100,
+      without_root: Math.round((p50(coldNoRoot) / legacySum) * 100) / 100,
+    },
     warm,
     concurrent,
   }

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { TimelineLoader } from '@hewston-bff/core'
+import { createUpstreamClient, TimelineLoader } from '@hewston-bff/core'
 import WebSocket from 'ws'
 import { percentile } from '../lib/measure.js'
-import { ROOT, freePort, startNode, waitFor } from '../lib/processes.js'
+import { freePort, ROOT, startNode, waitFor } from '../lib/processes.js'
 
 interface ClientsResult {
   clients: number
@@ -20,7 +20,14 @@ export interface StreamBench {
   run: { id: string; frames: number }
   upstream_work: {
     direct: { clients: number; upstream_frames: number; healthz_p50_ms: number; healthz_max_ms: number; wall_ms: number }
-    bff: { clients: number; upstream_timeline_loads: number; upstream_frames: number; healthz_p50_ms: number; healthz_max_ms: number; wall_ms: number }
+    bff: {
+      clients: number
+      upstream_timeline_loads: number
+      upstream_frames: number
+      healthz_p50_ms: number
+      healthz_max_ms: number
+      wall_ms: number
+    }
   }
   paced: (ClientsResult & { bff_cpu_pct: number; bff_rss_mb: number; rss_per_client_kb: number })[]
   relay_rtt_ms: { direct_p50: number; direct_p99: number; bff_p50: number; bff_p99: number; added_p99: number }
@@ -29,10 +36,15 @@ export interface StreamBench {
 
 function clients(spec: { url: string; clients: number; fps: number; sendPlay: boolean; timeoutS: number }): Promise<ClientsResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/lib/ws-clients.ts'), JSON.stringify(spec)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/lib/ws-clients.ts'), JSON.stringify(spec)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d))
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1) as string)) : reject(new Error(`clients exited ${code}`))))
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1) as string)) : reject(new Error(`clients exited ${code}`)),
+    )
   })
 }
 
@@ -43,7 +55,9 @@ async function healthzDuring<T>(url: string, work: Promise<T>): Promise<{ result
   const sampler = (async () => {
     while (!done) {
       const t0 = performance.now()
-      await fetch(`${url}/healthz`).then((r) => r.arrayBuffer()).catch(() => undefined)
+      await fetch(`${url}/healthz`)
+        .then((r) => r.arrayBuffer())
+        .catch(() => undefined)
       samples.push(performance.now() - t0)
       await new Promise((r) => setTimeout(r, 100))
     }
@@ -86,8 +100,17 @@ const pctOf = percentile
 export async function streamScenario(ctx: { backendUrl: string; dataDir: string }): Promise<StreamBench> {
   const port = await freePort()
   const child = startNode([
-    'packages/server/dist/cli.js', '--backend', ctx.backendUrl, '--port', String(port), '--log-level', 'warn',
-    '--stream-max-per-ip', '5000', '--stream-max-connections', '5000',
+    'packages/server/dist/cli.js',
+    '--backend',
+    ctx.backendUrl,
+    '--port',
+    String(port),
+    '--log-level',
+    'warn',
+    '--stream-max-per-ip',
+    '5000',
+    '--stream-max-connections',
+    '5000',
   ])
   const bff = `http://127.0.0.1:${port}`
   await waitFor(`${bff}/health`)
@@ -100,51 +123,102 @@ export async function streamScenario(ctx: { backendUrl: string; dataDir: string 
   // 1. Upstream work: 50 direct WS clients each make the upstream produce every frame; through the BFF one
   //    SSE read serves all 50.
   let t0 = performance.now()
-  const direct = await healthzDuring(ctx.backendUrl, clients({ url: `${ctx.backendUrl.replace('http', 'ws')}/backtests/${small}/ws`, clients: 50, fps: 30, sendPlay: true, timeoutS: 120 }))
+  const direct = await healthzDuring(
+    ctx.backendUrl,
+    clients({ url: `${ctx.backendUrl.replace('http', 'ws')}/backtests/${small}/ws`, clients: 50, fps: 30, sendPlay: true, timeoutS: 120 }),
+  )
   const directWall = performance.now() - t0
   const loadsBefore = await loads(bff)
   t0 = performance.now()
-  const viaBff = await healthzDuring(ctx.backendUrl, clients({ url: `${bff.replace('http', 'ws')}/api/v1/runs/${small}/stream?autoplay=1&fps=30&speed=300`, clients: 50, fps: 30, sendPlay: false, timeoutS: 120 }))
+  const viaBff = await healthzDuring(
+    ctx.backendUrl,
+    clients({
+      url: `${bff.replace('http', 'ws')}/api/v1/runs/${small}/stream?autoplay=1&fps=30&speed=300`,
+      clients: 50,
+      fps: 30,
+      sendPlay: false,
+      timeoutS: 120,
+    }),
+  )
   const bffWall = performance.now() - t0
   const bffLoads = (await loads(bff)) - loadsBefore
-  process.stdout.write(`  upstream frames for 50 clients: direct ${direct.result.frames_total} vs BFF ${bffLoads * frames}; /healthz p50 ${direct.p50} vs ${viaBff.p50} ms\n`)
+  process.stdout.write(
+    `  upstream frames for 50 clients: direct ${direct.result.frames_total} vs BFF ${bffLoads * frames}; /healthz p50 ${direct.p50} vs ${viaBff.p50} ms\n`,
+  )
 
   // 2. Paced clients at 30 fps, ~10 s of playback each (31 days at speed 30).
   const paced: StreamBench['paced'] = []
   for (const n of [50, 200, 1000]) {
     const before = procStats(child.pid as number)
     const tStart = performance.now()
-    const r = await clients({ url: `${bff.replace('http', 'ws')}/api/v1/runs/${small}/stream?autoplay=1&fps=30&speed=30`, clients: n, fps: 30, sendPlay: false, timeoutS: 60 })
+    const r = await clients({
+      url: `${bff.replace('http', 'ws')}/api/v1/runs/${small}/stream?autoplay=1&fps=30&speed=30`,
+      clients: n,
+      fps: 30,
+      sendPlay: false,
+      timeoutS: 60,
+    })
     const elapsedS = (performance.now() - tStart) / 1000
     const after = procStats(child.pid as number)
-    const cpuPct = Math.round((((after.cpuTicks - before.cpuTicks) / 100) / elapsedS) * 1000) / 10
-    paced.push({ ...r, bff_cpu_pct: cpuPct, bff_rss_mb: after.rssMb, rss_per_client_kb: Math.round(((after.rssMb - before.rssMb) * 1024) / n) })
-    process.stdout.write(`  ${n} paced clients: fps min ${r.fps_min} median ${r.fps_median}, p99 delay ${r.delay_p99_ms} ms, BFF CPU ${cpuPct}% RSS ${after.rssMb} MB\n`)
+    const cpuPct = Math.round(((after.cpuTicks - before.cpuTicks) / 100 / elapsedS) * 1000) / 10
+    paced.push({
+      ...r,
+      bff_cpu_pct: cpuPct,
+      bff_rss_mb: after.rssMb,
+      rss_per_client_kb: Math.round(((after.rssMb - before.rssMb) * 1024) / n),
+    })
+    process.stdout.write(
+      `  ${n} paced clients: fps min ${r.fps_min} median ${r.fps_median}, p99 delay ${r.delay_p99_ms} ms, BFF CPU ${cpuPct}% RSS ${after.rssMb} MB\n`,
+    )
   }
 
   // 3. Transparent relay overhead: ctrl echo round trips, direct vs through /api/v1/backtests/{id}/ws.
   const d = await rtts(`${ctx.backendUrl.replace('http', 'ws')}/backtests/${small}/ws`, 2000)
   const b = await rtts(`${bff.replace('http', 'ws')}/api/v1/backtests/${small}/ws`, 2000)
-  const relay = { direct_p50: pctOf(d, 50), direct_p99: pctOf(d, 99), bff_p50: pctOf(b, 50), bff_p99: pctOf(b, 99), added_p99: Math.round((pctOf(b, 99) - pctOf(d, 99)) * 100) / 100 }
+  const relay = {
+    direct_p50: pctOf(d, 50),
+    direct_p99: pctOf(d, 99),
+    bff_p50: pctOf(b, 50),
+    bff_p99: pctOf(b, 99),
+    added_p99: Math.round((pctOf(b, 99) - pctOf(d, 99)) * 100) / 100,
+  }
   process.stdout.write(`  relay round trip p99: direct ${relay.direct_p99} ms, via BFF ${relay.bff_p99} ms\n`)
 
   // 4. Memory of the buffered 132k-frame timeline (the same compact structure the BFF pools).
   const wire = (await (await fetch(`${ctx.backendUrl}/backtests/${big}/stream`)).arrayBuffer()).byteLength
-  const loader = new TimelineLoader({ backendUrl: ctx.backendUrl, runId: big })
+  const loader = new TimelineLoader({ upstream: createUpstreamClient({ baseUrl: ctx.backendUrl, timeoutMs: 60_000 }), runId: big })
   await new Promise<void>((resolve) => {
     loader.on('status', (s) => {
       if (s.state === 'complete' || s.state === 'error') resolve()
     })
     loader.start()
   })
-  const memory = { frames: loader.timeline.length, wire_bytes: wire, timeline_bytes: loader.timeline.bytes, ratio: Math.round((loader.timeline.bytes / wire) * 1000) / 1000 }
+  const memory = {
+    frames: loader.timeline.length,
+    wire_bytes: wire,
+    timeline_bytes: loader.timeline.bytes,
+    ratio: Math.round((loader.timeline.bytes / wire) * 1000) / 1000,
+  }
   process.stdout.write(`  timeline of ${memory.frames} frames: ${memory.timeline_bytes} bytes held vs ${memory.wire_bytes} on the wire\n`)
 
   return {
     run: { id: small, frames },
     upstream_work: {
-      direct: { clients: 50, upstream_frames: direct.result.frames_total, healthz_p50_ms: direct.p50, healthz_max_ms: direct.max, wall_ms: Math.round(directWall) },
-      bff: { clients: 50, upstream_timeline_loads: bffLoads, upstream_frames: bffLoads * frames, healthz_p50_ms: viaBff.p50, healthz_max_ms: viaBff.max, wall_ms: Math.round(bffWall) },
+      direct: {
+        clients: 50,
+        upstream_frames: direct.result.frames_total,
+        healthz_p50_ms: direct.p50,
+        healthz_max_ms: direct.max,
+        wall_ms: Math.round(directWall),
+      },
+      bff: {
+        clients: 50,
+        upstream_timeline_loads: bffLoads,
+        upstream_frames: bffLoads * frames,
+        healthz_p50_ms: viaBff.p50,
+        healthz_max_ms: viaBff.max,
+        wall_ms: Math.round(bffWall),
+      },
     },
     paced,
     relay_rtt_ms: relay,

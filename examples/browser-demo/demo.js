@@ -1,6 +1,6 @@
 // The demo page: lists runs, opens one (run + metrics + equity + candles in one request), plays it through
 // the paced stream, and lets you flip each group between the BFF and the backend at runtime.
-import { GROUPS, createHewstonClient } from './sdk.js'
+import { createHewstonClient, GROUPS } from './sdk.js'
 
 const $ = (id) => document.getElementById(id)
 const flagsDoc = await (await fetch('/api/v1/flags')).json()
@@ -15,7 +15,7 @@ window.hewston = client
 
 function renderFlags() {
   const box = $('flags')
-  box.querySelectorAll('label').forEach((l) => l.remove())
+  for (const l of box.querySelectorAll('label')) l.remove()
   const flags = client.flags.get()
   for (const g of GROUPS) {
     const label = document.createElement('label')
@@ -51,7 +51,7 @@ for (const run of runs.items) {
 document.body.dataset.ready = 'runs'
 
 async function openRun(runId, li) {
-  document.querySelectorAll('#runs li').forEach((x) => x.classList.remove('active'))
+  for (const x of document.querySelectorAll('#runs li')) x.classList.remove('active')
   li.classList.add('active')
   stream?.close()
   const page = await client.getRunComplete(runId, { include_chart: '1H', equity_points: 2000 })

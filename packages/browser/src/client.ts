@@ -1,27 +1,35 @@
 import {
   type BarsResponse,
+  BffError,
+  type ChartRequest,
   type ChartResponse,
   ChartService,
+  type Clock,
   type CreateBacktestRequest,
   type CreateBacktestResponse,
+  createUpstreamClient,
   type DailyBarsResponse,
   type DecimatedBarsResponse,
   type EnrichedRunList,
+  enrichRunList,
+  type FlagsDocument,
+  flagOverrides,
   type ListQuery,
   MemoryCache,
+  parseChartQuery,
+  parseRunCompleteQuery,
+  type RunCompleteOptions,
   type RunCompleteResponse,
   type RunDetail,
   type RunList,
   RunService,
+  systemClock,
+  type TimerHandle,
   type Upstream,
-  createUpstreamClient,
-  enrichRunList,
-  parseChartQuery,
-  parseRunCompleteQuery,
 } from '@hewston-bff/core'
 import { EventEmitter } from 'eventemitter3'
-import { FallbackState, type FallbackEvent, isBffOutage } from './fallback.js'
-import { type FlagLayers, FlagStore, type Flags, GROUPS, type Group, flagsFromSearch, flagsFromStorage } from './flags.js'
+import { type FallbackEvent, FallbackState, isBffOutage } from './fallback.js'
+import { type FlagLayers, FlagStore, type Flags, flagsFromSearch, flagsFromStorage, GROUPS, type Group } from './flags.js'
 import { RunStream, type RunStreamOptions } from './run-stream.js'
 
 export interface HewstonClientOptions {
@@ -42,47 +50,41 @@ export interface HewstonClientOptions {
   search?: string
   /** WebSocket constructor for streams outside browsers (e.g. `ws` in Node). */
   WebSocket?: unknown
+  /** Time and timers (flag polling, fallback cooldowns); the system clock by default. */
+  clock?: Clock
 }
 
 export type WithMode<T extends { metadata: object }> = T & { metadata: T['metadata'] & { mode: 'bff' | 'direct' } }
 
-export interface ChartDataParams {
-  symbol: string
-  timeframe: '1D' | '1H' | '1M' | '1M_DECIMATED'
-  from_date: string
-  to_date: string
-  target_points?: number
-  rth_only?: boolean
-  format?: 'rows' | 'columnar'
-}
+/** `getChartData`'s parameters: core's chart request, with its defaulted fields optional. */
+export type ChartDataParams = Omit<ChartRequest, 'target_points' | 'rth_only' | 'format'> &
+  Partial<Pick<ChartRequest, 'target_points' | 'rth_only' | 'format'>>
 
-export interface RunCompleteParams {
-  include_metrics?: boolean
-  include_equity?: boolean
-  include_orders?: boolean
-  include_fills?: boolean
-  equity_points?: number
-  include_chart?: '1H' | '1D'
-}
+/** `getRunComplete`'s options: core's, every one optional (core's defaults apply). */
+export type RunCompleteParams = Partial<RunCompleteOptions>
 
-/** A non-2xx answer from the BFF's aggregated endpoints (4xx are never retried direct). */
-export class HewstonApiError extends Error {
+/**
+ * A non-2xx answer from the BFF's aggregated endpoints (4xx are never retried direct). `code` is the
+ * envelope's `error.code` when the body has one, else `HTTP_<status>`.
+ */
+export class HewstonApiError extends BffError {
   constructor(
     readonly status: number,
     readonly body: unknown,
   ) {
-    super(`BFF answered ${status}`)
+    super((body as { error?: { code?: string } })?.error?.code ?? `HTTP_${status}`, `BFF answered ${status}`, { status })
     this.name = 'HewstonApiError'
-  }
-  get code(): string | undefined {
-    return (this.body as { error?: { code?: string } })?.error?.code
   }
 }
 
 type Events = { flags: [Flags]; fallback: [FallbackEvent]; recovered: [Group]; mode: [Record<Group, 'bff' | 'direct'>] }
 
 const toStrings = (o: object): Record<string, string> =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]))
+  Object.fromEntries(
+    Object.entries(o)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, String(v)]),
+  )
 
 /**
  * One client for the Hewston frontend whose every call behaves the same through the BFF or straight to
@@ -108,7 +110,8 @@ export class HewstonClient extends EventEmitter<Events> {
   private readonly runs: RunService
   private readonly streams = new Set<RunStream>()
   private readonly fetchImpl: typeof fetch
-  private poll: ReturnType<typeof setInterval> | undefined
+  private poll: TimerHandle | undefined
+  private readonly clock: Clock
   private readonly bffUrl: string
   private readonly backendUrl: string
 
@@ -128,8 +131,9 @@ export class HewstonClient extends EventEmitter<Events> {
     this.direct = createUpstreamClient({ baseUrl: this.backendUrl, fetch: this.fetchImpl })
     const cache = new MemoryCache({ maxBytes: 32 * 1024 * 1024 })
     this.charts = new ChartService({ upstream: this.direct, cache })
-    this.runs = new RunService({ upstream: this.direct, backendUrl: this.backendUrl, fetch: this.fetchImpl, charts: this.charts, cache })
-    this.fallback = new FallbackState(options.fallbackCooldownMs ?? 15_000, () => this.probe())
+    this.runs = new RunService({ upstream: this.direct, charts: this.charts, cache })
+    this.clock = options.clock ?? systemClock
+    this.fallback = new FallbackState(options.fallbackCooldownMs ?? 15_000, () => this.probe(), this.clock)
     this.fallback.on('fallback', (e) => {
       this.emit('fallback', e)
       if (e.group === 'stream') for (const s of this.streams) s.switchTo('direct')
@@ -148,7 +152,7 @@ export class HewstonClient extends EventEmitter<Events> {
     const pollMs = options.flagsPollMs ?? 5000
     if (pollMs > 0) {
       void this.refreshRemoteFlags()
-      this.poll = setInterval(() => void this.refreshRemoteFlags(), pollMs)
+      this.poll = this.clock.setInterval(() => void this.refreshRemoteFlags(), pollMs)
     }
     this.publish()
   }
@@ -156,7 +160,10 @@ export class HewstonClient extends EventEmitter<Events> {
   /** Where each group goes right now. */
   modes(): Record<Group, 'bff' | 'direct'> {
     const f = this.flags.get()
-    return Object.fromEntries(GROUPS.map((g) => [g, f[g] && !this.fallback.isDirect(g) ? 'bff' : 'direct'])) as Record<Group, 'bff' | 'direct'>
+    return Object.fromEntries(GROUPS.map((g) => [g, f[g] && !this.fallback.isDirect(g) ? 'bff' : 'direct'])) as Record<
+      Group,
+      'bff' | 'direct'
+    >
   }
 
   // —— drop-in equivalents of the frontend's current calls (group `proxy`) ——
@@ -217,9 +224,9 @@ export class HewstonClient extends EventEmitter<Events> {
   openRunStream(runId: string, options: RunStreamOptions = {}): RunStream {
     const stream = new RunStream(runId, options, this.streamMode(), {
       bffUrl: this.bffUrl,
-      backendUrl: this.backendUrl,
-      fetch: this.fetchImpl,
+      direct: this.direct,
       WebSocket: this.options.WebSocket,
+      clock: this.clock,
       onBffTrouble: async () => {
         if (await this.probe()) return false
         this.fallback.trip('stream', 'BFF stream connection lost and /health failed')
@@ -228,17 +235,13 @@ export class HewstonClient extends EventEmitter<Events> {
     })
     this.streams.add(stream)
     stream.on('end', () => this.streams.delete(stream))
-    const close = stream.close.bind(stream)
-    stream.close = () => {
-      this.streams.delete(stream)
-      close()
-    }
+    stream.on('closed', () => this.streams.delete(stream))
     return stream
   }
 
   /** Stops polling and closes open streams. */
   dispose(): void {
-    clearInterval(this.poll)
+    if (this.poll !== undefined) this.clock.clearInterval(this.poll)
     for (const s of this.streams) s.close()
   }
 
@@ -247,8 +250,8 @@ export class HewstonClient extends EventEmitter<Events> {
     try {
       const res = await this.fetchImpl(`${this.bffUrl}/api/v1/flags`, { signal: AbortSignal.timeout(2000) })
       if (!res.ok) return
-      const doc = (await res.json()) as { flags?: Partial<Flags> }
-      this.flags.setRemote(doc.flags ?? {})
+      const doc = (await res.json()) as Partial<FlagsDocument>
+      this.flags.setRemote(flagOverrides(doc.flags))
     } catch {
       // The BFF is away: keep the last known remote flags.
     }
@@ -285,7 +288,11 @@ export class HewstonClient extends EventEmitter<Events> {
     }
   }
 
-  private async aggregate<T extends { metadata: object }>(group: Group, bff: () => Promise<T>, direct: () => Promise<T>): Promise<WithMode<T>> {
+  private async aggregate<T extends { metadata: object }>(
+    group: Group,
+    bff: () => Promise<T>,
+    direct: () => Promise<T>,
+  ): Promise<WithMode<T>> {
     const withMode = (r: T, mode: 'bff' | 'direct') => ({ ...r, metadata: { ...r.metadata, mode } }) as WithMode<T>
     if (!(await this.useBff(group))) return withMode(await direct(), 'direct')
     try {

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '@hewston-bff/core'
 import { EventEmitter } from 'eventemitter3'
 import type { Group } from './flags.js'
 
@@ -19,7 +20,7 @@ export class FallbackState extends EventEmitter<{ fallback: [FallbackEvent]; rec
   constructor(
     private readonly cooldownMs: number,
     private readonly probe: () => Promise<boolean>,
-    private readonly now: () => number = () => Date.now(),
+    private readonly clock: Clock = systemClock,
   ) {
     super()
   }
@@ -30,7 +31,7 @@ export class FallbackState extends EventEmitter<{ fallback: [FallbackEvent]; rec
   }
 
   trip(group: Group, reason: string): void {
-    const until = this.now() + this.cooldownMs
+    const until = this.clock.now() + this.cooldownMs
     const was = this.until.has(group)
     this.until.set(group, until)
     if (!was) this.emit('fallback', { group, reason, until })
@@ -40,7 +41,7 @@ export class FallbackState extends EventEmitter<{ fallback: [FallbackEvent]; rec
   async bffAllowed(group: Group): Promise<boolean> {
     const until = this.until.get(group)
     if (until === undefined) return true
-    if (this.now() < until) return false
+    if (this.clock.now() < until) return false
     this.probing ??= this.probe().finally(() => {
       this.probing = undefined
     })
@@ -49,7 +50,7 @@ export class FallbackState extends EventEmitter<{ fallback: [FallbackEvent]; rec
       if (this.until.delete(group)) this.emit('recovered', group)
       return true
     }
-    this.until.set(group, this.now() + this.cooldownMs)
+    this.until.set(group, this.clock.now() + this.cooldownMs)
     return false
   }
 }

@@ -1,3 +1,4 @@
+import { ManualClock } from '@hewston-bff/core'
 import { describe, expect, it } from 'vitest'
 import { FallbackState, isBffOutage } from './fallback.js'
 import { FlagStore, flagsFromSearch, flagsFromStorage } from './flags.js'
@@ -47,25 +48,29 @@ describe('fallback rules', () => {
     expect(isBffOutage({ code: 'VALIDATION' })).toBe(false)
   })
   it('keeps a group direct for the cooldown, then probes /health before switching back', async () => {
-    let now = 0
+    const clock = new ManualClock(0)
     let healthy = false
     let probes = 0
-    const state = new FallbackState(1000, async () => {
-      probes++
-      return healthy
-    }, () => now)
+    const state = new FallbackState(
+      1000,
+      async () => {
+        probes++
+        return healthy
+      },
+      clock,
+    )
     const events: string[] = []
     state.on('fallback', (e) => events.push(`fallback:${e.group}`))
     state.on('recovered', (g) => events.push(`recovered:${g}`))
     state.trip('chartData', 'down')
     expect(await state.bffAllowed('chartData')).toBe(false)
     expect(await state.bffAllowed('stream')).toBe(true)
-    now = 1500
+    clock.tick(1500)
     expect(await state.bffAllowed('chartData')).toBe(false) // probe failed: cooldown again
-    now = 2000
+    clock.tick(500)
     expect(await state.bffAllowed('chartData')).toBe(false)
     healthy = true
-    now = 3000
+    clock.tick(1000)
     expect(await state.bffAllowed('chartData')).toBe(true)
     expect(probes).toBe(2)
     expect(events).toEqual(['fallback:chartData', 'recovered:chartData'])

@@ -1,12 +1,7 @@
+import { DEFAULT_FLAGS, type Flags, flagOverrides, FLAG_GROUPS as GROUPS, type FlagGroup as Group } from '@hewston-bff/core'
 import { EventEmitter } from 'eventemitter3'
 
-/** Endpoint groups, each switchable between the BFF and the backend on its own. */
-export const GROUPS = ['proxy', 'chartData', 'runData', 'stream'] as const
-export type Group = (typeof GROUPS)[number]
-/** `true`: the group goes through the BFF; `false`: straight to the backend (the rollback path). */
-export type Flags = Record<Group, boolean>
-
-export const DEFAULT_FLAGS: Flags = { proxy: true, chartData: true, runData: true, stream: true }
+export { DEFAULT_FLAGS, type Flags, GROUPS, type Group }
 
 /** The layers, in the order later ones override earlier ones. */
 export interface FlagLayers {
@@ -19,7 +14,8 @@ export interface FlagLayers {
 
 export const STORAGE_KEY = 'hewston-bff.flags'
 
-const onOff = (v: string | null): boolean | undefined => (v === 'on' || v === '1' || v === 'true' ? true : v === 'off' || v === '0' || v === 'false' ? false : undefined)
+const onOff = (v: string | null): boolean | undefined =>
+  v === 'on' || v === '1' || v === 'true' ? true : v === 'off' || v === '0' || v === 'false' ? false : undefined
 
 /** `?bff=off` (every group) and `?bff.stream=off` (one group) from a query string. */
 export function flagsFromSearch(search: string): Partial<Flags> {
@@ -39,10 +35,7 @@ export function flagsFromStorage(storage: { getItem(key: string): string | null 
   try {
     const raw = storage?.getItem(STORAGE_KEY)
     if (!raw) return {}
-    const parsed = JSON.parse(raw) as Record<string, unknown>
-    const out: Partial<Flags> = {}
-    for (const g of GROUPS) if (typeof parsed[g] === 'boolean') out[g] = parsed[g] as boolean
-    return out
+    return flagOverrides(JSON.parse(raw))
   } catch {
     return {}
   }

@@ -1,4 +1,13 @@
-import { type PlaybackFrame, PlaybackSession, TimelineLoader } from '@hewston-bff/core'
+import {
+  type Clock,
+  type PlaybackCtrl,
+  type PlaybackFrame,
+  type PlaybackMessage,
+  PlaybackSession,
+  type PlaybackState,
+  TimelineLoader,
+  type Upstream,
+} from '@hewston-bff/core'
 import { EventEmitter } from 'eventemitter3'
 import ReconnectingWebSocket from 'partysocket/ws'
 
@@ -12,25 +21,25 @@ export interface RunStreamOptions {
 /** A playback frame (the upstream's shape); `dropped` counts across transport switches. */
 export type StreamFrame = PlaybackFrame
 
-export interface StreamStatus {
-  state: string
+/** The playback stream's `status` message, plus which transport carries it. */
+export type StreamStatus = Omit<Extract<PlaybackMessage, { t: 'status' }>, 't' | 'source'> & {
+  state: PlaybackState
   mode: 'bff' | 'direct'
-  position: string | null
-  attempt?: number
-  retry_in_ms?: number
-  source?: string
+  /** Where the frames come from; absent on the SDK's own `reconnecting` status. */
+  source?: 'upstream' | 'artifacts'
 }
 
 interface Transport {
-  send(message: Record<string, unknown>): void
+  send(message: PlaybackCtrl): void
   close(): void
 }
 
 export interface RunStreamDeps {
   bffUrl: string
-  backendUrl: string
-  fetch?: typeof fetch
+  /** The backend itself, for direct mode (its run stream is read like the BFF reads it). */
+  direct: Upstream
   WebSocket?: unknown
+  clock?: Clock
   /** Called when the BFF transport closes abnormally; resolves true when the stream should go direct. */
   onBffTrouble: () => Promise<boolean>
 }
@@ -41,9 +50,16 @@ export interface RunStreamDeps {
  * TimelineLoader + PlaybackSession running here, against the backend's SSE stream). Switching transport
  * keeps the position, the play state and the speed; `dropped` keeps counting across switches.
  *
- * Events: `frame`, `status`, `error`, `end`.
+ * Events: `frame`, `status`, `error`, `end`, `closed`.
  */
-export class RunStream extends EventEmitter<{ frame: [StreamFrame]; status: [StreamStatus]; error: [{ code: string; msg: string }]; end: [{ frames: number; dropped: number }] }> {
+export class RunStream extends EventEmitter<{
+  frame: [StreamFrame]
+  status: [StreamStatus]
+  error: [{ code: string; msg: string }]
+  end: [{ frames: number; dropped: number }]
+  /** `close()` was called. */
+  closed: []
+}> {
   mode: 'bff' | 'direct'
   lastTs: string | null
   private playing = false
@@ -92,9 +108,11 @@ export class RunStream extends EventEmitter<{ frame: [StreamFrame]; status: [Str
   }
 
   close(): void {
+    if (this.closed) return
     this.closed = true
     this.transport?.close()
     this.transport = undefined
+    this.emit('closed')
   }
 
   /** Moves the stream to the other transport, resuming right after the last frame received. */
@@ -107,22 +125,22 @@ export class RunStream extends EventEmitter<{ frame: [StreamFrame]; status: [Str
     this.open()
   }
 
-  private receive(m: Record<string, unknown>, generation: number): void {
+  private receive(m: PlaybackMessage, generation: number): void {
     if (this.closed || generation !== this.generation) return
     switch (m.t) {
-      case 'frame': {
-        const f = m as unknown as StreamFrame
-        this.lastTs = f.ts
-        this.lastDropped = f.dropped
+      case 'frame':
+        this.lastTs = m.ts
+        this.lastDropped = m.dropped
         this.framesSeen++
-        this.emit('frame', { ...f, dropped: this.droppedBase + f.dropped })
+        this.emit('frame', { ...m, dropped: this.droppedBase + m.dropped })
+        break
+      case 'status': {
+        const { t: _t, ...status } = m
+        this.emit('status', { ...status, mode: this.mode })
         break
       }
-      case 'status':
-        this.emit('status', { ...(m as unknown as StreamStatus), mode: this.mode })
-        break
       case 'err':
-        this.emit('error', { code: String(m.code), msg: String(m.msg) })
+        this.emit('error', { code: m.code, msg: m.msg })
         break
       case 'end':
         this.ended = true
@@ -152,7 +170,7 @@ export class RunStream extends EventEmitter<{ frame: [StreamFrame]; status: [Str
       maxReconnectionDelay: 5000,
       connectionTimeout: 2000,
     })
-    ws.addEventListener('message', (ev: { data: unknown }) => this.receive(JSON.parse(String(ev.data)) as Record<string, unknown>, generation))
+    ws.addEventListener('message', (ev: { data: unknown }) => this.receive(JSON.parse(String(ev.data)) as PlaybackMessage, generation))
     let troubleChecked = false
     ws.addEventListener('close', (ev: { code: number }) => {
       if (this.closed || this.ended || generation !== this.generation || ev.code === 1000) return
@@ -173,7 +191,7 @@ export class RunStream extends EventEmitter<{ frame: [StreamFrame]; status: [Str
   }
 
   private openDirect(generation: number): Transport {
-    const loader = new TimelineLoader({ backendUrl: this.deps.backendUrl, runId: this.runId, fetch: this.deps.fetch })
+    const loader = new TimelineLoader({ upstream: this.deps.direct, runId: this.runId, clock: this.deps.clock })
     const session = new PlaybackSession(loader, {
       fps: this.fps,
       speed: this.speed,

@@ -1,11 +1,11 @@
 /// <reference lib="dom" />
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { ReferenceBackend, type GenerateResult, generateWorkdir } from '@hewston-bff/reference-backend'
+import { type GenerateResult, generateWorkdir, ReferenceBackend } from '@hewston-bff/reference-backend'
+import { freePort } from '@hewston-bff/reference-backend/testing'
 import { type BffApp, createBffApp, defaultConfig } from '@hewston-bff/server'
-import { type BrowserContext, type Page, chromium } from 'playwright-core'
+import { type BrowserContext, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -14,14 +14,6 @@ if (!haveChromium) {
   if (process.env.CI === 'true') throw new Error(`Chromium not found at ${CHROMIUM}; .ci/run installs Debian's chromium`)
   console.warn(`\n  NOTICE: skipping browser tests: no Chromium at ${CHROMIUM} (apt-get install -y chromium).\n`)
 }
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-  })
 
 describe.skipIf(!haveChromium)('the demo page in headless Chromium against real BFF and backend processes', () => {
   const tmp = mkdtempSync(path.join(tmpdir(), 'hewston-browser-'))
@@ -36,7 +28,9 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium against real 
   let expectedFrames: number
 
   const startBff = async () => {
-    bff = createBffApp(defaultConfig({ backend: backend.url, port: bffPort, root: data.root, flagsFile, flagsPollMs: 300, logLevel: 'silent' }))
+    bff = createBffApp(
+      defaultConfig({ backend: backend.url, port: bffPort, root: data.root, flagsFile, flagsPollMs: 300, logLevel: 'silent' }),
+    )
     await bff.listen()
   }
 
@@ -53,7 +47,14 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium against real 
     context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     })
   })
   afterAll(async () => {
@@ -104,7 +105,9 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium against real 
     await viaBff.page.click('#play')
     await streamResult(viaBff.page)
     const ratio = 1 - viaBff.requests.length / legacy.requests.length
-    console.log(`run view requests: legacy ${legacy.requests.length} (${legacy.requests.join(', ')}) vs BFF ${viaBff.requests.length} (${viaBff.requests.join(', ')}): ${Math.round(ratio * 100)}% fewer`)
+    console.log(
+      `run view requests: legacy ${legacy.requests.length} (${legacy.requests.join(', ')}) vs BFF ${viaBff.requests.length} (${viaBff.requests.join(', ')}): ${Math.round(ratio * 100)}% fewer`,
+    )
     expect(legacy.requests.every((r) => r.startsWith('backend'))).toBe(true)
     expect(viaBff.requests.every((r) => r.startsWith('bff'))).toBe(true)
     expect(viaBff.requests.length).toBeLessThan(legacy.requests.length)
@@ -116,7 +119,12 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium against real 
     const { page } = await open('')
     const result = await page.evaluate(async (id) => {
       const c = (window as unknown as { hewston: any }).hewston
-      const strip = (x: any) => JSON.parse(JSON.stringify(x, (k, v) => (['mode', 'load_time_ms', 'cache_hit', 'upstream_calls', 'sources', 'fallbacks', 'metadata'].includes(k) ? undefined : v)))
+      const strip = (x: any) =>
+        JSON.parse(
+          JSON.stringify(x, (k, v) =>
+            ['mode', 'load_time_ms', 'cache_hit', 'upstream_calls', 'sources', 'fallbacks', 'metadata'].includes(k) ? undefined : v,
+          ),
+        )
       const all = async () => ({
         list: await c.listBacktests({ limit: 5 }),
         detail: await c.getRunDetail(id),
@@ -124,7 +132,15 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium against real 
         minute: await c.fetchMinute('AAPL', '2024-12-02', '2024-12-02'),
         hour: await c.fetchHour('AAPL', '2024-12-02', '2024-12-06'),
         decimated: await c.fetchMinuteDecimated('AAPL', '2024-01-01', '2024-12-31', 2000),
-        chart: strip(await c.getChartData({ symbol: 'AAPL', timeframe: '1M_DECIMATED', from_date: '2024-10-01', to_date: '2024-12-31', target_points: 3000 })),
+        chart: strip(
+          await c.getChartData({
+            symbol: 'AAPL',
+            timeframe: '1M_DECIMATED',
+            from_date: '2024-10-01',
+            to_date: '2024-12-31',
+            target_points: 3000,
+          }),
+        ),
         runs: strip(await c.listRuns({ limit: 5 })).items.map((i: any) => i.run_id),
         complete: await c.getRunComplete(id, { equity_points: 500 }),
       })
@@ -168,7 +184,9 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium against real 
     await page.click('#play')
     await page.waitForFunction(() => ((window as unknown as { demoFrames: unknown[] }).demoFrames?.length ?? 0) > 10)
     await bff.close()
-    await page.waitForFunction(() => (document.getElementById('events')?.textContent ?? '').includes('fallback: stream'), undefined, { timeout: 20_000 })
+    await page.waitForFunction(() => (document.getElementById('events')?.textContent ?? '').includes('fallback: stream'), undefined, {
+      timeout: 20_000,
+    })
     const { total, frames } = await streamResult(page)
     expect(total).toBe(expectedFrames)
     expect(frames.flatMap((f) => f.orders)).toEqual(expectedOrders)
@@ -177,18 +195,34 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium against real 
     await startBff()
     await new Promise((r) => setTimeout(r, 1600))
     const before = requests.length
-    const mode = await page.evaluate(async () => (await (window as unknown as { hewston: any }).hewston.listRuns({ limit: 1 })).metadata.mode)
+    const mode = await page.evaluate(
+      async () => (await (window as unknown as { hewston: any }).hewston.listRuns({ limit: 1 })).metadata.mode,
+    )
     expect(mode).toBe('bff')
     expect(requests.slice(before)).toContain('bff GET /api/v1/runs')
     await page.close()
   })
 
-  it('obeys the kill switch: a flag turned off in the BFF\'s flags file moves clients to direct within one poll', async () => {
+  it("obeys the kill switch: a flag turned off in the BFF's flags file moves clients to direct within one poll", async () => {
     const { page, requests } = await open('')
     writeFileSync(flagsFile, '{"chartData": false}')
-    await page.waitForFunction(() => (window as unknown as { __HEWSTON_BFF__: { modes: { chartData: string } } }).__HEWSTON_BFF__?.modes.chartData === 'direct', undefined, { timeout: 3000 })
+    await page.waitForFunction(
+      () => (window as unknown as { __HEWSTON_BFF__: { modes: { chartData: string } } }).__HEWSTON_BFF__?.modes.chartData === 'direct',
+      undefined,
+      { timeout: 3000 },
+    )
     const before = requests.length
-    const mode = await page.evaluate(async () => (await (window as unknown as { hewston: any }).hewston.getChartData({ symbol: 'AAPL', timeframe: '1D', from_date: '2024-01-01', to_date: '2024-12-31' })).metadata.mode)
+    const mode = await page.evaluate(
+      async () =>
+        (
+          await (window as unknown as { hewston: any }).hewston.getChartData({
+            symbol: 'AAPL',
+            timeframe: '1D',
+            from_date: '2024-01-01',
+            to_date: '2024-12-31',
+          })
+        ).metadata.mode,
+    )
     expect(mode).toBe('direct')
     expect(requests.slice(before).some((r) => r.startsWith('backend GET /bars/daily'))).toBe(true)
     writeFileSync(flagsFile, '{}')

@@ -1,27 +1,35 @@
 /**
- * @hewston-bff/core — the framework-agnostic heart of the Hewston BFF: the upstream contract (zod), a
- * typed upstream client, request guards, errors and resilience. It imports no `node:*` module, no
- * framework and no DOM-only API, so the server and the browser run the very same code.
+ * @hewston-bff/core — the framework-agnostic heart of the Hewston BFF. It imports no `node:*` module, no
+ * framework and no server library, so the server and the browser run the very same code (enforced by the
+ * linter and by compiling without Node types).
+ *
+ * Architecture: `contract/` holds every wire shape once (zod); `upstream/` is the port to the Hewston
+ * backend (REST and the run stream) with its ky client; `errors/` the typed errors and guards by code;
+ * `validation/` query fields and the minimal pass-through guard; `resilience/` the circuit breaker;
+ * `chart/`, `runs/`, `stream/` the aggregations (chart data, complete run data, playback); `cache/` the Cache
+ * port; `util/` the Clock port and small helpers. Services take their ports (Upstream, Cache,
+ * ArtifactSource, MetricsCatalog, Clock) explicitly: no globals, no singletons.
  *
  * @example
  * ```ts
- * import { createUpstreamClient, guardUpstreamQuery } from '@hewston-bff/core'
- * const upstream = createUpstreamClient({ baseUrl: 'http://127.0.0.1:8000' })
- * const issues = guardUpstreamQuery('GET', '/bars/daily', new URLSearchParams('symbol=AAPL'))
+ * import { ChartService, MemoryCache, createUpstreamClient, parseChartQuery } from '@hewston-bff/core'
+ * const charts = new ChartService({ upstream: createUpstreamClient({ baseUrl: 'http://127.0.0.1:8000' }), cache: new MemoryCache() })
+ * const { response } = await charts.getChart(parseChartQuery({ symbol: 'AAPL', timeframe: '1H', from_date: '2024-10-01', to_date: '2024-12-31' }), { scope: 'public' })
  * ```
  */
+
+export * from './cache/index.js'
+export * from './chart/index.js'
 export * from './contract/index.js'
 export * from './errors/index.js'
-export * from './upstream/index.js'
-export * from './validation/index.js'
-export { UpstreamBreaker, type BreakerOptions, type BreakerState } from './resilience/breaker.js'
-export { isUpstreamFailure, withBreaker } from './resilience/breaker-upstream.js'
-export { errorEnvelope } from './http/envelope.js'
 export { correlationIdFrom, isValidCorrelationId } from './http/correlation.js'
-export * from './chart/index.js'
-export * from './cache/index.js'
-export { type Clock, systemClock } from './util/clock.js'
-export { SingleFlight } from './util/single-flight.js'
-export { mapLimit } from './util/map-limit.js'
+export { errorEnvelope } from './http/envelope.js'
+export { type BreakerOptions, type BreakerState, UpstreamBreaker } from './resilience/breaker.js'
+export { isUpstreamFailure, withBreaker } from './resilience/breaker-upstream.js'
 export * from './runs/index.js'
 export * from './stream/index.js'
+export * from './upstream/index.js'
+export { type Clock, ManualClock, sleep, systemClock, type TimerHandle } from './util/clock.js'
+export { mapLimit } from './util/map-limit.js'
+export { SingleFlight } from './util/single-flight.js'
+export * from './validation/index.js'

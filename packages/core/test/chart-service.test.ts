@@ -3,14 +3,14 @@ import { loadHttpGoldens, sharedFixtures, startGeneratedBackend } from '@hewston
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   BUCKETS,
+  bucketOhlc,
   ChartService,
   type ColumnarBars,
+  createUpstreamClient,
   DatasetNotFoundError,
   MemoryCache,
-  UpstreamHttpError,
-  bucketOhlc,
-  createUpstreamClient,
   parseChartQuery,
+  UpstreamHttpError,
 } from '../src/index.js'
 
 const columnar = (r: { bars: unknown }) => {
@@ -33,7 +33,10 @@ describe('ChartService against the reference backend (generated data)', () => {
 
   it('decimates exactly like the upstream /bars/minute_decimated, for every stride', async () => {
     const charts = service()
-    const raw = await charts.getChart(q({ timeframe: '1M', from_date: '2024-12-02', to_date: '2024-12-06', target_points: '100000', format: 'columnar' }), { scope: 'public' })
+    const raw = await charts.getChart(
+      q({ timeframe: '1M', from_date: '2024-12-02', to_date: '2024-12-06', target_points: '100000', format: 'columnar' }),
+      { scope: 'public' },
+    )
     expect(raw.response.metadata).toMatchObject({ decimated: false, bucket_minutes: 1, total_bars: 5 * 390 })
     const up = createUpstreamClient({ baseUrl: backend.url })
     // One week is 7199 whole minutes: these targets make the upstream pick each stride in turn.
@@ -63,7 +66,9 @@ describe('ChartService against the reference backend (generated data)', () => {
   it('collapses 50 concurrent identical cold requests into one upstream call per chunk', async () => {
     const charts = service()
     const before = minuteCalls()
-    const results = await Promise.all(Array.from({ length: 50 }, () => charts.getChart(q({ from_date: '2024-07-01', to_date: '2024-09-30' }), { scope: 'public' })))
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => charts.getChart(q({ from_date: '2024-07-01', to_date: '2024-09-30' }), { scope: 'public' })),
+    )
     expect(minuteCalls() - before).toBe(3)
     const bodies = new Set(results.map((r) => JSON.stringify(r.response.bars)))
     expect(bodies.size).toBe(1)
@@ -81,27 +86,41 @@ describe('ChartService against the reference backend (generated data)', () => {
 
   it('decimates every timeframe over the budget and says so; stays raw under it', async () => {
     const charts = service()
-    const hour = await charts.getChart(q({ timeframe: '1H', from_date: '2024-01-01', to_date: '2024-12-31', target_points: '500' }), { scope: 'public' })
+    const hour = await charts.getChart(q({ timeframe: '1H', from_date: '2024-01-01', to_date: '2024-12-31', target_points: '500' }), {
+      scope: 'public',
+    })
     expect(hour.response.metadata.total_bars).toBeGreaterThan(500)
     expect(hour.response.metadata).toMatchObject({ decimated: true })
     expect(hour.response.metadata.returned_bars).toBeLessThanOrEqual(500)
     const daily = await charts.getChart(q({ timeframe: '1D', from_date: '2024-01-01', to_date: '2024-12-31' }), { scope: 'public' })
-    expect(daily.response.metadata).toMatchObject({ decimated: false, bucket_minutes: 1440, total_bars: daily.response.metadata.returned_bars })
-    const weekly = await charts.getChart(q({ timeframe: '1D', from_date: '2024-01-01', to_date: '2024-12-31', target_points: '60' }), { scope: 'public' })
+    expect(daily.response.metadata).toMatchObject({
+      decimated: false,
+      bucket_minutes: 1440,
+      total_bars: daily.response.metadata.returned_bars,
+    })
+    const weekly = await charts.getChart(q({ timeframe: '1D', from_date: '2024-01-01', to_date: '2024-12-31', target_points: '60' }), {
+      scope: 'public',
+    })
     expect(weekly.response.metadata).toMatchObject({ decimated: true, bucket_minutes: 10_080 })
     const volume = (r: typeof daily) => (r.response.bars as { v: number }[]).reduce((s, b) => s + b.v, 0)
     expect(volume(weekly)).toBe(volume(daily))
   })
 
   it('answers DATASET_NOT_FOUND for an unknown symbol or an empty range', async () => {
-    await expect(service().getChart(q({ symbol: 'ZZZZ', from_date: '2024-01-01', to_date: '2024-01-31' }), { scope: 'public' })).rejects.toBeInstanceOf(DatasetNotFoundError)
-    await expect(service().getChart(q({ from_date: '2024-12-28', to_date: '2024-12-29' }), { scope: 'public' })).rejects.toBeInstanceOf(DatasetNotFoundError)
+    await expect(
+      service().getChart(q({ symbol: 'ZZZZ', from_date: '2024-01-01', to_date: '2024-01-31' }), { scope: 'public' }),
+    ).rejects.toBeInstanceOf(DatasetNotFoundError)
+    await expect(service().getChart(q({ from_date: '2024-12-28', to_date: '2024-12-29' }), { scope: 'public' })).rejects.toBeInstanceOf(
+      DatasetNotFoundError,
+    )
   })
 
   it('passes upstream 401/403 through and never caches them', async () => {
     const charts = service()
     backend.setFaults({ routes: [{ path: '/bars/daily', status: 401, body: '{"detail":"Not authenticated"}', times: 1 }] })
-    const err = await charts.getChart(q({ timeframe: '1D', from_date: '2024-05-01', to_date: '2024-05-31' }), { scope: 'public' }).catch((e) => e)
+    const err = await charts
+      .getChart(q({ timeframe: '1D', from_date: '2024-05-01', to_date: '2024-05-31' }), { scope: 'public' })
+      .catch((e) => e)
     expect(err).toBeInstanceOf(UpstreamHttpError)
     expect(err.status).toBe(401)
     const ok = await charts.getChart(q({ timeframe: '1D', from_date: '2024-05-01', to_date: '2024-05-31' }), { scope: 'public' })
@@ -117,7 +136,11 @@ describe.skipIf(!shared)('ChartService decimation equals the recorded upstream o
   })
   afterAll(async () => backend?.close())
 
-  const goldens = shared ? loadHttpGoldens(shared.goldenDir).filter((e) => e.file === 'bars-minute-decimated.json' && e.response.status === 200 && e.response.body) : []
+  const goldens = shared
+    ? loadHttpGoldens(shared.goldenDir).filter(
+        (e) => e.file === 'bars-minute-decimated.json' && e.response.status === 200 && e.response.body,
+      )
+    : []
   for (const g of goldens) {
     it(`matches "${g.name}"`, async () => {
       const recorded = g.response.body as { bars: unknown[]; meta: { stride_minutes: number } }
@@ -125,8 +148,14 @@ describe.skipIf(!shared)('ChartService decimation equals the recorded upstream o
       const to = g.request.url.match(/to=([\d-]+)/)?.[1] as string
       const charts = new ChartService({ upstream: createUpstreamClient({ baseUrl: backend.url }), cache: new MemoryCache() })
       try {
-        const raw = await charts.getChart(parseChartQuery({ symbol: 'AAPL', timeframe: '1M', from_date: from, to_date: to, target_points: '100000', format: 'columnar' }), { scope: 'public' })
-        const ours = bucketOhlc(columnar(raw.response), BUCKETS.find((b) => b.minutes === recorded.meta.stride_minutes) as (typeof BUCKETS)[number])
+        const raw = await charts.getChart(
+          parseChartQuery({ symbol: 'AAPL', timeframe: '1M', from_date: from, to_date: to, target_points: '100000', format: 'columnar' }),
+          { scope: 'public' },
+        )
+        const ours = bucketOhlc(
+          columnar(raw.response),
+          BUCKETS.find((b) => b.minutes === recorded.meta.stride_minutes) as (typeof BUCKETS)[number],
+        )
         expect(rowsOf(ours)).toEqual(recorded.bars)
       } catch (e) {
         if (!(e instanceof DatasetNotFoundError)) throw e

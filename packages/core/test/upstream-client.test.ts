@@ -1,7 +1,7 @@
 import type { ReferenceBackend } from '@hewston-bff/reference-backend'
 import { startGeneratedBackend } from '@hewston-bff/reference-backend/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { UpstreamHttpError, UpstreamTimeoutError, UpstreamUnavailableError, createUpstreamClient } from '../src/index.js'
+import { createUpstreamClient, UpstreamHttpError, UpstreamTimeoutError, UpstreamUnavailableError } from '../src/index.js'
 
 describe('createUpstreamClient against the reference backend', () => {
   let backend: ReferenceBackend

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
 import { WorkdirError } from './data/workdir.js'
-import { type RouteFault, parseRouteFault } from './faults.js'
+import { parseRouteFault, type RouteFault } from './faults.js'
 import { generateWorkdir } from './generate/generate.js'
 import { ReferenceBackend } from './server.js'
 import { silenceSqliteExperimentalWarning } from './sqlite-warning.js'
@@ -48,7 +48,8 @@ function fail(message: string): never {
 
 function intOption(value: string | undefined, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) fail(`--${name} must be an integer in ${min}..${max}, got "${value}"`)
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+    fail(`--${name} must be an integer in ${min}..${max}, got "${value}"`)
   return Number(value)
 }
 
@@ -104,7 +105,9 @@ async function main(argv: string[]): Promise<void> {
         latencyMs: intOption(values['latency-ms'] as string | undefined, 'latency-ms', 0),
         routes,
         closeStreamAfterFrames:
-          values['close-stream-after'] === undefined ? undefined : intOption(values['close-stream-after'] as string, 'close-stream-after', 0),
+          values['close-stream-after'] === undefined
+            ? undefined
+            : intOption(values['close-stream-after'] as string, 'close-stream-after', 0),
         streamError: values['stream-error'] === true,
       },
     })
@@ -162,7 +165,9 @@ function generate(argv: string[]): void {
     seed,
     progress: (line) => process.stdout.write(`${line}\n`),
   })
-  process.stdout.write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${result.runs.length} runs, ${result.minuteBars.toLocaleString('en-US')} minute bars\n`)
+  process.stdout.write(
+    `done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${result.runs.length} runs, ${result.minuteBars.toLocaleString('en-US')} minute bars\n`,
+  )
 }
 
 main(process.argv.slice(2)).catch((err) => {

@@ -35,15 +35,7 @@ export function pyFloatRepr(x: number): string {
   return `${mantissa}e${sign}${digits}`
 }
 
-export type PyValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | PyFloat
-  | PyValue[]
-  | { [key: string]: PyValue | undefined }
+export type PyValue = null | boolean | number | bigint | string | PyFloat | PyValue[] | { [key: string]: PyValue | undefined }
 
 export interface DumpOptions {
   /** `(",", ":")` as Starlette's JSONResponse, or Python's default `(", ", ": ")` as the streams. */
@@ -62,9 +54,8 @@ const ESCAPES: Record<string, string> = {
   '\f': '\\f',
 }
 
-// biome-ignore lint: control characters are exactly what we match here
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what we match here
 const NEEDS_ESCAPE = /["\\\u0000-\u001f]/
-// biome-ignore lint: Python's ensure_ascii escapes everything outside printable ASCII
 const NON_ASCII = /[^\u0020-\u007e]/
 
 export function pyString(s: string, ensureAscii = false): string {

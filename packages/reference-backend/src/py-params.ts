@@ -118,7 +118,7 @@ export function pyDate(s: string): number | undefined {
     // Week 53 only exists in long years.
     if (week === 53) {
       const dec28 = Date.UTC(year, 11, 28)
-      const lastWeekStart = dec28 - (((new Date(dec28).getUTCDay() + 6) % 7) * 86_400_000)
+      const lastWeekStart = dec28 - ((new Date(dec28).getUTCDay() + 6) % 7) * 86_400_000
       if (ms - (dow - 1) * 86_400_000 > lastWeekStart) return undefined
     }
     return ms

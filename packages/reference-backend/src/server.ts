@@ -1,14 +1,14 @@
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { WebSocketServer } from 'ws'
 import { Workdir } from './data/workdir.js'
 import { type FaultConfig, matchesRoute } from './faults.js'
 import { Cors, UPSTREAM_CORS_ORIGINS } from './http/cors.js'
 import { OPENAPI_JSON } from './http/openapi.js'
-import { type Reply, Unhandled, internalError, json, rawJson, writeReply } from './http/reply.js'
+import { internalError, json, type Reply, rawJson, Unhandled, writeReply } from './http/reply.js'
 import { UvicornConnections } from './http/uvicorn-connections.js'
-import { QueryErrors, floatParam } from './py-params.js'
-import { PendingRuns, createBacktest, getBacktest, listBacktests } from './routes/backtests.js'
+import { floatParam, QueryErrors } from './py-params.js'
+import { createBacktest, getBacktest, listBacktests, PendingRuns } from './routes/backtests.js'
 import { barsRoute } from './routes/bars.js'
 import type { BackendStats, StreamContext } from './stream/context.js'
 import { streamSse } from './stream/sse.js'
@@ -156,7 +156,10 @@ export class ReferenceBackend {
 
   private buildRoutes(): Route[] {
     const wd = this.wd
-    const bars = (kind: Parameters<typeof barsRoute>[0]): Handler => async ({ url }) => barsRoute(kind, url.searchParams, wd)
+    const bars =
+      (kind: Parameters<typeof barsRoute>[0]): Handler =>
+      async ({ url }) =>
+        barsRoute(kind, url.searchParams, wd)
     const r = (template: string, allow: string, handlers: Record<string, Handler>): Route => ({
       template,
       pattern: new RegExp(`^${template.replace(/\{[a-z_]+\}/g, '([^/]+)')}$`),

@@ -1,17 +1,12 @@
 /**
- * Filters exactly one warning: Node's "SQLite is an experimental feature" ExperimentalWarning. `node:sqlite`
- * is experimental on Node 22/24 but is the documented, stable-enough API we read the catalog with; printing
- * the warning on every start would only teach operators to ignore warnings. Every other warning — other
- * experimental features included — still reaches stderr. Called by our CLI entry point only: a library
- * must not change its host's process-wide warning handling.
+ * Drops Node's one-line "SQLite is an experimental feature" warning from this CLI's stderr (the catalog is
+ * read with `node:sqlite`); every other warning still prints. Only the CLI calls it: importing the library
+ * changes nothing process-wide.
  */
 export function silenceSqliteExperimentalWarning(): void {
-  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    const first = rest[0]
-    const type = typeof first === 'string' ? first : (first as { type?: string } | undefined)?.type ?? (warning as Error)?.name
-    const message = typeof warning === 'string' ? warning : warning?.message
-    if (type === 'ExperimentalWarning' && /\bSQLite\b/.test(message ?? '')) return
-    emit(warning, ...rest)
+  const emitWarning = process.emitWarning
+  process.emitWarning = ((...args: Parameters<typeof process.emitWarning>) => {
+    if (String(args[0]).includes('SQLite is an experimental feature')) return
+    Reflect.apply(emitWarning, process, args)
   }) as typeof process.emitWarning
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -30,7 +30,21 @@ describe('hewston-reference-backend CLI (built dist)', () => {
   it('prints --help with every option', async () => {
     const { code, stdout } = await cli(['--help'])
     expect(code).toBe(0)
-    for (const opt of ['--root', '--port', '--host', '--cors-origin', '--latency-ms', '--fail-route', '--close-stream-after', '--stream-error', 'generate', '--out', '--symbols', '--years', '--seed']) {
+    for (const opt of [
+      '--root',
+      '--port',
+      '--host',
+      '--cors-origin',
+      '--latency-ms',
+      '--fail-route',
+      '--close-stream-after',
+      '--stream-error',
+      'generate',
+      '--out',
+      '--symbols',
+      '--years',
+      '--seed',
+    ]) {
       expect(stdout).toContain(opt)
     }
   })
@@ -64,7 +78,11 @@ describe('hewston-reference-backend CLI (built dist)', () => {
     expect(gen.stdout).toMatch(/AAPL 2024: [\d,]+ minute bars/)
     expect(gen.stdout).toMatch(/done in .* 2 runs/)
 
-    const child = spawn(process.execPath, [CLI, '--root', out, '--port', '0', '--fail-route', 'GET /bars/*=503', '--cors-origin', 'http://127.0.0.1:8001'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      [CLI, '--root', out, '--port', '0', '--fail-route', 'GET /bars/*=503', '--cors-origin', 'http://127.0.0.1:8001'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     children.push(child)
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout?.on('data', (d: Buffer) => {

@@ -1,8 +1,7 @@
-import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import { ReferenceBackend } from '../src/index.js'
-import { loadWsSessions, sharedFixtures } from '../src/testing.js'
-import { diffItems, expectedItems, replaySession } from './ws-replay.js'
+import { diffItems, expectedItems, loadWsSessions, replaySession, sharedFixtures } from '../src/testing.js'
 
 const shared = sharedFixtures('reference backend WebSocket conformance')
 

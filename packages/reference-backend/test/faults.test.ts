@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import WebSocket from 'ws'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { type GenerateResult, ReferenceBackend, generateWorkdir } from '../src/index.js'
+import WebSocket from 'ws'
 import { parseRouteFault } from '../src/faults.js'
+import { type GenerateResult, generateWorkdir, ReferenceBackend } from '../src/index.js'
 
 describe('reference backend fault injection', () => {
   const out = mkdtempSync(path.join(tmpdir(), 'hewston-faults-'))
@@ -45,7 +45,12 @@ describe('reference backend fault injection', () => {
   })
 
   it('resets the connection or hangs without answering', async () => {
-    backend.setFaults({ routes: [{ path: '/backtests', status: 'reset' }, { path: '/healthz', status: 'hang' }] })
+    backend.setFaults({
+      routes: [
+        { path: '/backtests', status: 'reset' },
+        { path: '/healthz', status: 'hang' },
+      ],
+    })
     await expect(fetch(`${backend.url}/backtests`)).rejects.toThrow()
     await expect(fetch(`${backend.url}/healthz`, { signal: AbortSignal.timeout(300) })).rejects.toThrow(/abort|timeout/i)
   })

@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { parquetMetadata } from 'hyparquet'
 import { DatabaseSync } from 'node:sqlite'
+import { parquetMetadata } from 'hyparquet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type GenerateResult, ReferenceBackend, generateWorkdir } from '../src/index.js'
+import { type GenerateResult, generateWorkdir, ReferenceBackend } from '../src/index.js'
 import { sharedFixtures } from '../src/testing.js'
 
 const schemaOf = (file: string) => {
@@ -30,7 +30,11 @@ describe('hewston-reference-backend generate', () => {
     const again = mkdtempSync(path.join(tmpdir(), 'hewston-gen-'))
     try {
       generateWorkdir({ out: again, symbols: ['AAPL', 'MSFT'], years: [2024], seed: 7 })
-      for (const rel of ['data/derived/bars/AAPL/2024/bars_1Min.parquet', `data/backtests/${result.runs[0]?.runId}/equity.parquet`, 'data/catalog.sqlite']) {
+      for (const rel of [
+        'data/derived/bars/AAPL/2024/bars_1Min.parquet',
+        `data/backtests/${result.runs[0]?.runId}/equity.parquet`,
+        'data/catalog.sqlite',
+      ]) {
         expect(readFileSync(path.join(again, rel)).equals(readFileSync(path.join(out, rel)))).toBe(true)
       }
     } finally {
@@ -39,7 +43,7 @@ describe('hewston-reference-backend generate', () => {
   })
 
   const shared = sharedFixtures('generator schema check against the real data')
-  it.skipIf(!shared)('writes Parquet files with the real files\' schemas', () => {
+  it.skipIf(!shared)("writes Parquet files with the real files' schemas", () => {
     const real = (rel: string) => schemaOf(path.join(shared?.dataRoot as string, 'data', rel))
     const gen = (rel: string) => schemaOf(path.join(out, 'data', rel))
     const realRun = 'backtests/2b6f388ab7e84859b914a8b425fd636c'

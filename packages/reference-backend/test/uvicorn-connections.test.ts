@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ReferenceBackend } from '../src/server.js'
 import { startGeneratedBackend } from '../src/testing/generated.js'
 import { parseResponses, rawHttp } from '../src/testing/raw-http.js'
-import { ReferenceBackend } from '../src/server.js'
 
 describe('the reference backend behaves like uvicorn on the wire', () => {
   let gen: Awaited<ReturnType<typeof startGeneratedBackend>>
@@ -51,7 +51,7 @@ describe('the reference backend behaves like uvicorn on the wire', () => {
     expect(c.isClosed).toBe(true)
   })
 
-  it('uses uvicorn\'s 5 s idle timeout by default', async () => {
+  it("uses uvicorn's 5 s idle timeout by default", async () => {
     const c = rawHttp(gen.backend.url)
     await c.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n')
     await c.responses(1)
@@ -61,7 +61,7 @@ describe('the reference backend behaves like uvicorn on the wire', () => {
     expect(c.isClosed).toBe(true)
   }, 15_000)
 
-  it('refuses ambiguous framing with h11\'s 400 and closes', async () => {
+  it("refuses ambiguous framing with h11's 400 and closes", async () => {
     const cases = [
       'POST /backtests HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
       'POST /backtests HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}',

@@ -1,4 +1,6 @@
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
+import { once } from 'node:events'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { BffConfig } from './config/config.js'
 import { installConnectionGuard, serverOptions } from './http/connection-guard.js'
@@ -11,11 +13,9 @@ export interface LifecycleDeps {
   logger: Logger
   onRequest: (req: IncomingMessage, res: ServerResponse) => void
   onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
-  /** Graceful shutdown, step 1: tell WebSocket clients to reconnect elsewhere (1012). */
-  closeStreams: () => void
-  /** Step 3, after the grace period: whatever is still open goes. */
-  terminateStreams: () => void
-  /** Step 4: release adapters (upstream pool, Redis, catalog, logger). */
+  /** WebSocket hosts: on shutdown `closeAll()` tells clients to reconnect elsewhere (1012); after the grace period `terminateAll()`. */
+  streams: { closeAll(): void; terminateAll(): void }[]
+  /** Last: release adapters (upstream pool, Redis, catalog). */
   release: () => Promise<void>
 }
 
@@ -43,21 +43,12 @@ export function serverLifecycle(deps: LifecycleDeps): ServerLifecycle {
       return url()
     },
     async listen() {
-      const s = createServer(
-        { keepAliveTimeout: 65_000, maxHeaderSize: config.maxHeaderBytes, ...serverOptions(config) },
-        deps.onRequest,
-      )
+      const s = createServer({ keepAliveTimeout: 65_000, maxHeaderSize: config.maxHeaderBytes, ...serverOptions(config) }, deps.onRequest)
       s.on('upgrade', deps.onUpgrade)
       sockets = installConnectionGuard(s, config, { metrics, logger })
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject)
-        s.listen(config.port, config.host, () => {
-          s.off('error', reject)
-          resolve()
-        })
-      })
-      const addr = s.address()
-      if (addr && typeof addr === 'object') boundPort = addr.port
+      s.listen(config.port, config.host)
+      await once(s, 'listening') // rejects on 'error' (port taken, bad address)
+      boundPort = (s.address() as AddressInfo).port
       server = s
       logger.info({ url: url(), backend: config.backend }, 'hewston-bff listening')
       return url()
@@ -68,11 +59,11 @@ export function serverLifecycle(deps: LifecycleDeps): ServerLifecycle {
       server = undefined
       logger.info({ in_flight: (await metrics.inFlight.get()).values[0]?.value ?? 0 }, 'shutting down')
       const closed = new Promise<void>((resolve) => s.close(() => resolve()))
-      deps.closeStreams()
+      for (const hub of deps.streams) hub.closeAll()
       s.closeIdleConnections()
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeoutMs).unref())
       await Promise.race([closed, deadline])
-      deps.terminateStreams()
+      for (const hub of deps.streams) hub.terminateAll()
       s.closeAllConnections()
       for (const socket of sockets) socket.destroy()
       await deps.release()

@@ -9,7 +9,7 @@ export function silenceSqliteExperimentalWarning(): void {
   const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
     const first = rest[0]
-    const type = typeof first === 'string' ? first : (first as { type?: string } | undefined)?.type ?? (warning as Error)?.name
+    const type = typeof first === 'string' ? first : ((first as { type?: string } | undefined)?.type ?? (warning as Error)?.name)
     const message = typeof warning === 'string' ? warning : warning?.message
     if (type === 'ExperimentalWarning' && /\bSQLite\b/.test(message ?? '')) return
     emit(warning, ...rest)

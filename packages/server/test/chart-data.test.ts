@@ -38,7 +38,13 @@ describe('GET /api/v1/chart-data', () => {
     expect(res.status).toBe(200)
     const body = (await res.json()) as { symbol: string; bars: { t: string }[]; metadata: Record<string, unknown> }
     expect(body.symbol).toBe('AAPL')
-    expect(body.metadata).toMatchObject({ decimated: true, from_date: '2024-01-01', to_date: '2024-12-31', cache_hit: false, upstream_calls: 12 })
+    expect(body.metadata).toMatchObject({
+      decimated: true,
+      from_date: '2024-01-01',
+      to_date: '2024-12-31',
+      cache_hit: false,
+      upstream_calls: 12,
+    })
     expect(body.bars.length).toBe(body.metadata.returned_bars)
     expect(body.bars.length).toBeLessThanOrEqual(2000)
     expect(body.bars[0]?.t).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:00Z$/)
@@ -64,7 +70,9 @@ describe('GET /api/v1/chart-data', () => {
     const second = await fetch(url(qs), { headers: { 'if-none-match': etag } })
     expect(second.status).toBe(304)
     expect(await second.text()).toBe('')
-    const other = await fetch(url('symbol=AAPL&timeframe=1H&from_date=2024-03-01&to_date=2024-03-30'), { headers: { 'if-none-match': etag } })
+    const other = await fetch(url('symbol=AAPL&timeframe=1H&from_date=2024-03-01&to_date=2024-03-30'), {
+      headers: { 'if-none-match': etag },
+    })
     expect(other.status).toBe(200)
   })
 
@@ -104,7 +112,7 @@ describe('GET /api/v1/chart-data', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('DATASET_NOT_FOUND')
   })
 
-  it('never serves one credential\'s cached bars to another, and never stores the secret', async () => {
+  it("never serves one credential's cached bars to another, and never stores the secret", async () => {
     const qs = 'symbol=MSFT&timeframe=1M&from_date=2024-05-06&to_date=2024-05-07'
     const before = minuteCalls()
     const alice = { authorization: 'Bearer alice-secret' }
@@ -130,7 +138,7 @@ describe('GET /api/v1/chart-data', () => {
     expect(ok.status).toBe(200)
   })
 
-  it('maps upstream outages to the proxy\'s envelopes', async () => {
+  it("maps upstream outages to the proxy's envelopes", async () => {
     await backend.stop()
     const res = await fetch(url('symbol=MSFT&timeframe=1H&from_date=2023-01-01&to_date=2023-12-31'))
     await backend.start()

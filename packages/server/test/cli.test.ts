@@ -11,7 +11,10 @@ const CLI = path.join(repoRoot(), 'packages/server/dist/cli.js')
 
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { timeout: 30_000, env: { PATH: process.env.PATH ?? '', ...env } })
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
+      timeout: 30_000,
+      env: { PATH: process.env.PATH ?? '', ...env },
+    })
     return { code: 0, stdout, stderr }
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string }
@@ -54,7 +57,10 @@ describe('hewston-bff CLI (built dist)', () => {
   })
 
   it('serves with env configuration and shuts down cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, [CLI, '--port', '0'], { env: { PATH: process.env.PATH ?? '', HEWSTON_BACKEND_URL: backendUrl }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [CLI, '--port', '0'], {
+      env: { PATH: process.env.PATH ?? '', HEWSTON_BACKEND_URL: backendUrl },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     const url = await new Promise<string>((resolve, reject) => {
       let buf = ''
       child.stdout?.on('data', (d: Buffer) => {

@@ -1,6 +1,6 @@
 import type { ReferenceBackend } from '@hewston-bff/reference-backend'
-import WebSocket from 'ws'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import type { BffApp } from '../src/index.js'
 import { type LogCapture, startBff, startGeneratedBackend } from './support/harness.js'
 
@@ -114,7 +114,7 @@ describe('BFF-originated failures use the canonical envelope', () => {
     }
   })
 
-  it('paths that are not the BFF\'s own go to the upstream, prefixed or not (its own 404)', async () => {
+  it("paths that are not the BFF's own go to the upstream, prefixed or not (its own 404)", async () => {
     for (const path of ['/nope', '/api/v1/nope']) {
       const res = await fetch(`${bff.url}${path}`)
       expect(res.status, path).toBe(404)
@@ -131,7 +131,13 @@ describe('BFF-originated failures use the canonical envelope', () => {
 
   it('malformed escapes and odd input never yield a 5xx', async () => {
     await expectEnvelope(await fetch(`${bff.url}/api/v1/runs/%ZZ/complete`), 400, 'BAD_REQUEST')
-    for (const path of ['/%ZZ', '/api/v1/chart-data?symbol=%E0%A4%A&timeframe=1D', '/bars/daily?symbol=%ZZ', '/api/v1/runs?limit=99999999999999999999', '/api/v1/runs/..%2F..%2Fetc/complete']) {
+    for (const path of [
+      '/%ZZ',
+      '/api/v1/chart-data?symbol=%E0%A4%A&timeframe=1D',
+      '/bars/daily?symbol=%ZZ',
+      '/api/v1/runs?limit=99999999999999999999',
+      '/api/v1/runs/..%2F..%2Fetc/complete',
+    ]) {
       const res = await fetch(`${bff.url}${path}`)
       expect(res.status, path).toBeLessThan(500)
     }

@@ -19,8 +19,13 @@ describe('GET /api/v1/flags and the /demo/ page', () => {
   it('serves every group on by default, then whatever the flags file says, re-read per request', async () => {
     const { bff } = await startBff(gen.backend.url, { flagsFile: file, flagsPollMs: 1234 })
     try {
-      const read = async () => (await (await fetch(`${bff.url}/api/v1/flags`)).json()) as { flags: Record<string, boolean>; backend_url: string; poll_ms: number }
-      expect(await read()).toEqual({ flags: { proxy: true, chartData: true, runData: true, stream: true }, backend_url: gen.backend.url, poll_ms: 1234 })
+      const read = async () =>
+        (await (await fetch(`${bff.url}/api/v1/flags`)).json()) as { flags: Record<string, boolean>; backend_url: string; poll_ms: number }
+      expect(await read()).toEqual({
+        flags: { proxy: true, chartData: true, runData: true, stream: true },
+        backend_url: gen.backend.url,
+        poll_ms: 1234,
+      })
       writeFileSync(file, '{"stream": false, "junk": "x"}')
       expect((await read()).flags).toEqual({ proxy: true, chartData: true, runData: true, stream: false })
       writeFileSync(file, 'not json')

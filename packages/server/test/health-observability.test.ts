@@ -1,6 +1,6 @@
 import type { ReferenceBackend } from '@hewston-bff/reference-backend'
-import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import type { BffApp } from '../src/index.js'
 import { type LogCapture, startBff, startGeneratedBackend } from './support/harness.js'
 
@@ -59,7 +59,13 @@ describe('GET /health, logs and /metrics', () => {
     await fetch(`${bff.url}/api/v1/backtests?limit=1`, { headers: { 'x-correlation-id': 'log-check-0001' } })
     await new Promise((r) => setTimeout(r, 20))
     const line = logs.lines.find((l) => l.correlation_id === 'log-check-0001' && l.msg === 'request')
-    expect(line).toMatchObject({ method: 'GET', route: '/api/v1/backtests', path: '/api/v1/backtests', status: 200, service: 'hewston-bff' })
+    expect(line).toMatchObject({
+      method: 'GET',
+      route: '/api/v1/backtests',
+      path: '/api/v1/backtests',
+      status: 200,
+      service: 'hewston-bff',
+    })
     expect(typeof line?.latency_ms).toBe('number')
     expect(typeof line?.upstream_ms).toBe('number')
   })

@@ -1,7 +1,6 @@
 import { rawHttp } from '@hewston-bff/reference-backend/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { BffApp } from '../src/index.js'
-import { startBff, startGeneratedBackend } from './support/harness.js'
+import { describe, expect, it } from 'vitest'
+import { bffOnGeneratedBackend } from './support/harness.js'
 
 const ENVELOPE_KEYS = ['code', 'message', 'details', 'correlation_id']
 
@@ -15,30 +14,19 @@ function expectEnvelope(res: { status: number; headers: Record<string, string>; 
 }
 
 describe('hostile clients get nothing the upstream would not give them', () => {
-  let gen: Awaited<ReturnType<typeof startGeneratedBackend>>
-  let bff: BffApp
-  let runId: string
-  beforeAll(async () => {
-    gen = await startGeneratedBackend()
-    runId = gen.data.runs[0]?.runId as string
-    bff = (await startBff(gen.backend.url)).bff
-  })
-  afterAll(async () => {
-    await bff?.close()
-    await gen?.cleanup()
-  })
+  const fx = bffOnGeneratedBackend()
 
   const streamKey = 'GET /backtests/{run_id}/stream'
   const get = async (path: string) => {
-    const res = await fetch(`${bff.url}${path}`)
+    const res = await fetch(`${fx.bff.url}${path}`)
     return { status: res.status, type: res.headers.get('content-type'), body: await res.text() }
   }
 
   it('cannot smuggle a request inside a chunked OPTIONS/DELETE body (1)', async () => {
     for (const method of ['OPTIONS', 'DELETE']) {
-      const hidden = `GET /backtests/${runId}/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`
-      const streamsBefore = gen.backend.stats.requests[streamKey] ?? 0
-      const attacker = rawHttp(bff.url)
+      const hidden = `GET /backtests/${fx.gen.data.runs[0]?.runId}/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`
+      const streamsBefore = fx.gen.backend.stats.requests[streamKey] ?? 0
+      const attacker = rawHttp(fx.bff.url)
       await attacker.write(
         `${method} /api/v1/healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${hidden.length.toString(16)}\r\n${hidden}\r\n0\r\n\r\n`,
       )
@@ -54,7 +42,7 @@ describe('hostile clients get nothing the upstream would not give them', () => {
         expect(JSON.parse(v.body).limit).toBe(1)
       }
       // The hidden request never reached the upstream as a request.
-      expect(gen.backend.stats.requests[streamKey] ?? 0).toBe(streamsBefore)
+      expect(fx.gen.backend.stats.requests[streamKey] ?? 0).toBe(streamsBefore)
     }
   })
 
@@ -63,7 +51,7 @@ describe('hostile clients get nothing the upstream would not give them', () => {
     const statuses: number[] = []
     for (let i = 0; i < 5; i++) {
       const pair = [0, 1].map(async () => {
-        const c = rawHttp(bff.url)
+        const c = rawHttp(fx.bff.url)
         await c.write(`GET /api/v1/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n`)
         await c.write(body)
         const [res] = await c.responses(1)
@@ -73,12 +61,12 @@ describe('hostile clients get nothing the upstream would not give them', () => {
       statuses.push(...(await Promise.all(pair)))
     }
     expect(statuses).toEqual(Array(10).fill(200))
-    expect(bff.breaker.state).toBe('closed')
+    expect(fx.bff.breaker.state).toBe('closed')
     expect((await get('/api/v1/backtests?limit=1')).status).toBe(200)
   })
 
   it('checks exactly what it forwards: absolute-form targets are reduced to their path (6)', async () => {
-    const c = rawHttp(bff.url)
+    const c = rawHttp(fx.bff.url)
     await c.write('GET http://127.0.0.1:1/api/v1/backtests?limit=1 HTTP/1.1\r\nHost: x\r\n\r\n')
     await c.write('GET http://127.0.0.1:1/api/v1/bars/daily?symbol=..%2Fbars%2FAAPL HTTP/1.1\r\nHost: x\r\n\r\n')
     await c.write('GET /api/v1/bars/%64aily?symbol=..%2Fbars%2FAAPL HTTP/1.1\r\nHost: x\r\n\r\n')
@@ -92,9 +80,11 @@ describe('hostile clients get nothing the upstream would not give them', () => {
   })
 
   it('never strips a framing header named in Connection', async () => {
-    const c = rawHttp(bff.url)
+    const c = rawHttp(fx.bff.url)
     const payload = '{"strategy_id":"x"}'
-    await c.write(`POST /api/v1/backtests HTTP/1.1\r\nHost: x\r\nConnection: content-length, keep-alive\r\nContent-Length: ${payload.length}\r\n\r\n${payload}`)
+    await c.write(
+      `POST /api/v1/backtests HTTP/1.1\r\nHost: x\r\nConnection: content-length, keep-alive\r\nContent-Length: ${payload.length}\r\n\r\n${payload}`,
+    )
     await c.write('GET /api/v1/healthz HTTP/1.1\r\nHost: x\r\n\r\n')
     const [post, health] = await c.responses(2)
     expect(post?.status).toBe(400)
@@ -109,13 +99,17 @@ describe('hostile clients get nothing the upstream would not give them', () => {
       [`GET /api/v1/healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE'],
       [`GET /api/v1/healthz?${'a'.repeat(100_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 431, 'HEADERS_TOO_LARGE'],
       [`GET /api/v1/healthz?${'a'.repeat(9000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 414, 'URI_TOO_LONG'],
-      ['POST /api/v1/backtests HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400, 'BAD_REQUEST'],
+      [
+        'POST /api/v1/backtests HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+        400,
+        'BAD_REQUEST',
+      ],
       ['POST /api/v1/backtests HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}', 400, 'BAD_REQUEST'],
       ['POST /api/v1/backtests HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n', 400, 'BAD_REQUEST'],
       ['GET /api/v1/healthz HTTP/1.1\r\n\r\n', 400, 'BAD_REQUEST'],
     ]
     for (const [raw, status, code] of cases) {
-      const c = rawHttp(bff.url)
+      const c = rawHttp(fx.bff.url)
       await c.write(raw)
       const [res] = await c.responses(1)
       expectEnvelope(res, status, code)
@@ -126,19 +120,10 @@ describe('hostile clients get nothing the upstream would not give them', () => {
 })
 
 describe('slow and numerous clients are cut off', () => {
-  let gen: Awaited<ReturnType<typeof startGeneratedBackend>>
-  let bff: BffApp
-  beforeAll(async () => {
-    gen = await startGeneratedBackend()
-    bff = (await startBff(gen.backend.url, { headersTimeoutMs: 400, requestTimeoutMs: 800, maxConnections: 30 })).bff
-  })
-  afterAll(async () => {
-    await bff?.close()
-    await gen?.cleanup()
-  })
+  const fx = bffOnGeneratedBackend({ headersTimeoutMs: 400, requestTimeoutMs: 800, maxConnections: 30 })
 
   it('closes slowloris connections with a 408 envelope after the headers timeout (7)', async () => {
-    const clients = Array.from({ length: 20 }, () => rawHttp(bff.url))
+    const clients = Array.from({ length: 20 }, () => rawHttp(fx.bff.url))
     await Promise.all(clients.map((c) => c.connected))
     await Promise.all(clients.map((c) => c.write('GET /api/v1/healthz HTTP/1.1\r\nHost: x\r\n')))
     // Keep trickling header lines, never finishing the head.
@@ -152,18 +137,18 @@ describe('slow and numerous clients are cut off', () => {
       const [res] = await c.responses(1)
       expectEnvelope(res, 408, 'REQUEST_TIMEOUT')
     }
-    expect((await fetch(`${bff.url}/api/v1/healthz`)).status).toBe(200)
+    expect((await fetch(`${fx.bff.url}/api/v1/healthz`)).status).toBe(200)
   })
 
   it('refuses connections over the cap with a 503 envelope and serves again once they are gone (7)', async () => {
-    const held = Array.from({ length: 30 }, () => rawHttp(bff.url))
+    const held = Array.from({ length: 30 }, () => rawHttp(fx.bff.url))
     await Promise.all(held.map((c) => c.connected))
     await new Promise((r) => setTimeout(r, 50))
-    const extra = rawHttp(bff.url)
+    const extra = rawHttp(fx.bff.url)
     const [res] = await extra.responses(1)
     expectEnvelope(res, 503, 'OVERLOADED')
     for (const c of held) c.close()
     await new Promise((r) => setTimeout(r, 100))
-    expect((await fetch(`${bff.url}/api/v1/healthz`)).status).toBe(200)
+    expect((await fetch(`${fx.bff.url}/api/v1/healthz`)).status).toBe(200)
   })
 })

@@ -1,5 +1,5 @@
-import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import type { BffApp } from '../src/index.js'
 import { EchoUpstream } from './support/echo-upstream.js'
 import { startBff } from './support/harness.js'

@@ -1,9 +1,9 @@
 import path from 'node:path'
-import { type PlaybackFrame, Timeline, fillTimelineFromArtifacts } from '@hewston-bff/core'
+import { fillTimelineFromArtifacts, type PlaybackFrame, Timeline } from '@hewston-bff/core'
 import { ReferenceBackend } from '@hewston-bff/reference-backend'
 import { sharedFixtures, startGeneratedBackend } from '@hewston-bff/reference-backend/testing'
-import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import { FsArtifactSource } from '../src/artifacts/fs-artifact-source.js'
 import { SqliteMetricsCatalog } from '../src/artifacts/sqlite-catalog.js'
 import type { BffApp } from '../src/index.js'
@@ -26,10 +26,11 @@ function connect(url: string, headers: Record<string, string> = {}): Promise<Cli
   ws.on('message', (d) => {
     const m = JSON.parse(d.toString()) as Msg
     messages.push(m)
-    for (const w of [...waiters]) if (w.pred(m)) {
-      waiters.splice(waiters.indexOf(w), 1)
-      w.resolve(m)
-    }
+    for (const w of [...waiters])
+      if (w.pred(m)) {
+        waiters.splice(waiters.indexOf(w), 1)
+        w.resolve(m)
+      }
   })
   const closed = new Promise<[number, string]>((r) => ws.on('close', (c, reason) => r([c, reason.toString()])))
   ws.on('error', () => {})
@@ -93,7 +94,9 @@ describe('playback stream /api/v1/runs/{id}/stream', () => {
 
   it('shares one upstream fetch among 50 clients of one run', async () => {
     const before = gen.backend.stats.sseStreams
-    const clients = await Promise.all(Array.from({ length: 50 }, () => connect(wsUrl('autoplay=1&fps=20&speed=2000', gen.data.runs[0]?.runId))))
+    const clients = await Promise.all(
+      Array.from({ length: 50 }, () => connect(wsUrl('autoplay=1&fps=20&speed=2000', gen.data.runs[0]?.runId))),
+    )
     await Promise.all(clients.map((c) => c.waitFor((m) => m.t === 'end', 60_000)))
     expect(gen.backend.stats.sseStreams - before).toBe(1)
     for (const c of clients) c.ws.close()
@@ -101,7 +104,9 @@ describe('playback stream /api/v1/runs/{id}/stream', () => {
 
   it('survives 5 upstream restarts mid-load: clients see only status changes, then every frame accounted once, in order', async () => {
     gen.backend.setFaults({ sseFramesPerSecond: 30_000 })
-    const c = await connect(wsUrl('autoplay=1&fps=30&speed=60', gen.data.runs[1]?.runId ?? runId).replace(/runs\/[^/]+/, `runs/${runId}`), { authorization: 'Bearer restart-test' })
+    const c = await connect(wsUrl('autoplay=1&fps=30&speed=60', gen.data.runs[1]?.runId ?? runId).replace(/runs\/[^/]+/, `runs/${runId}`), {
+      authorization: 'Bearer restart-test',
+    })
     let kills = 0
     let lastSent = gen.backend.stats.framesSent
     while (kills < 5) {
@@ -182,7 +187,17 @@ describe('playback stream /api/v1/runs/{id}/stream', () => {
   })
 
   it('takes only real numbers and real timestamps, at the handshake and in ctrl messages (9)', async () => {
-    for (const qs of ['speed=0x10', 'speed=1e-320', 'speed=1e3', 'speed=Infinity', 'fps=0x10', 'fps=1.5', 'from=Nov%2015%202024', 'from=2024-02-30T00:00:00Z', 'from=2024-12-02']) {
+    for (const qs of [
+      'speed=0x10',
+      'speed=1e-320',
+      'speed=1e3',
+      'speed=Infinity',
+      'fps=0x10',
+      'fps=1.5',
+      'from=Nov%2015%202024',
+      'from=2024-02-30T00:00:00Z',
+      'from=2024-12-02',
+    ]) {
       await expect(connect(wsUrl(qs)), qs).rejects.toThrow(/handshake 422/)
     }
     const c = await connect(wsUrl('speed=2.5&from=2024-12-02T14:30:00Z'), { authorization: 'Bearer strict' })
@@ -219,11 +234,12 @@ describe('playback stream /api/v1/runs/{id}/stream', () => {
 
     const idle = await connect(wsUrl(), { cookie: 'idle' })
     ;(idle.ws as unknown as { pong: () => void }).pong = () => {}
-    const receiver = (idle.ws as unknown as { _receiver: { removeAllListeners: (e: string) => void; on: (e: string, f: () => void) => void } })._receiver
+    const receiver = (
+      idle.ws as unknown as { _receiver: { removeAllListeners: (e: string) => void; on: (e: string, f: () => void) => void } }
+    )._receiver
     receiver.removeAllListeners('ping')
     receiver.on('ping', () => {})
     expect((await idle.closed)[1]).toBe('idle timeout')
-
   })
 
   it('closes over the per-address limit with 1008', async () => {
@@ -235,6 +251,32 @@ describe('playback stream /api/v1/runs/{id}/stream', () => {
       const over = await connect(url)
       expect(await over.closed).toEqual([1008, 'too many streams from this address'])
       for (const c of many) c.ws.close()
+    } finally {
+      await small.close()
+    }
+  })
+
+  it('counts nothing for a client that leaves during the handshake, and applies a play sent right after open', async () => {
+    const { bff: small } = await startBff(gen.backend.url, { streamMaxPerIp: 3 })
+    try {
+      const url = `${small.url.replace('http', 'ws')}/api/v1/runs/${runId}/stream`
+      // Twenty clients that go away while the BFF is still hashing their credentials.
+      for (let i = 0; i < 20; i++) {
+        const ws = new WebSocket(url, { headers: { authorization: `Bearer leaver-${i}` } })
+        ws.on('error', () => {})
+        ws.on('upgrade', () => ws.terminate())
+        setImmediate(() => ws.terminate())
+      }
+      await new Promise((r) => setTimeout(r, 300))
+      expect(small.streams.connections).toBe(0)
+      // The per-address budget is intact: three clients fit, and the first plays at once.
+      const c = await connect(url, { authorization: 'Bearer stays' })
+      c.ws.send(JSON.stringify({ t: 'ctrl', cmd: 'play', client_seq: 1 }))
+      const others = [await connect(url), await connect(url)]
+      await c.waitFor((m) => m.echo === true && m.client_seq === 1)
+      await c.waitFor((m) => m.t === 'frame')
+      for (const o of others) expect(o.ws.readyState).toBe(WebSocket.OPEN)
+      for (const x of [c, ...others]) x.ws.close()
     } finally {
       await small.close()
     }

@@ -1,7 +1,16 @@
 import { ReferenceBackend } from '@hewston-bff/reference-backend'
-import { compareHttp, loadHttpGoldens, loadWsSessions, requestBodyOf, sendRaw, sharedFixtures } from '@hewston-bff/reference-backend/testing'
+import {
+  compareHttp,
+  diffItems,
+  expectedItems,
+  loadHttpGoldens,
+  loadWsSessions,
+  replaySession,
+  requestBodyOf,
+  sendRaw,
+  sharedFixtures,
+} from '@hewston-bff/reference-backend/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { diffItems, expectedItems, replaySession } from '../../reference-backend/test/ws-replay.js'
 import type { BffApp } from '../src/index.js'
 import { startBff } from './support/harness.js'
 
@@ -50,7 +59,9 @@ describe.skipIf(!shared)('the BFF proxies every recorded exchange byte for byte'
     })
     it(`${prefix || 'unprefixed'}: answers every golden below 500 exactly as recorded, guarding only crashes and path traversal`, () => {
       const intercepted = entries.filter((e) => GUARDED.has(e.name))
-      expect(intercepted.filter((e) => e.response.status < 500).map((e) => e.name)).toEqual(['daily symbol with path traversal (served from the AAPL folder)'])
+      expect(intercepted.filter((e) => e.response.status < 500).map((e) => e.name)).toEqual([
+        'daily symbol with path traversal (served from the AAPL folder)',
+      ])
       expect(intercepted).toHaveLength(GUARDED.size)
     })
     for (const entry of entries) {
@@ -71,7 +82,9 @@ describe.skipIf(!shared)('the BFF proxies every recorded exchange byte for byte'
     }
   }
 
-  const sessions = shared ? loadWsSessions(shared.goldenDir).filter((s) => !['slow_consumer_pause_AAPL2024_run', 'long_idle_26s'].includes(s.name)) : []
+  const sessions = shared
+    ? loadWsSessions(shared.goldenDir).filter((s) => !['slow_consumer_pause_AAPL2024_run', 'long_idle_26s'].includes(s.name))
+    : []
   for (const session of sessions) {
     it(`WS relay /api/v1: ${session.file}: ${session.name}`, async () => {
       const bff = session.instance === 'alias' ? viaAlias : viaHead

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import path from 'node:path'
 import type { ReferenceBackend } from '@hewston-bff/reference-backend'
 import { repoRoot } from '@hewston-bff/reference-backend/testing'
@@ -37,7 +37,9 @@ describe.skipIf(!redisUrl)('chart cache on a real Redis', () => {
       const before = minuteCalls()
       expect((await chart(a, '2024-02-01', '2024-03-31', { authorization: 'Bearer alice-secret' })).status).toBe(200)
       expect(minuteCalls() - before).toBe(2)
-      const fromB = (await (await chart(b, '2024-02-01', '2024-03-31', { authorization: 'Bearer alice-secret' })).json()) as { metadata: { cache_hit: boolean } }
+      const fromB = (await (await chart(b, '2024-02-01', '2024-03-31', { authorization: 'Bearer alice-secret' })).json()) as {
+        metadata: { cache_hit: boolean }
+      }
       expect(fromB.metadata.cache_hit).toBe(true)
       expect(minuteCalls() - before).toBe(2)
       const keys = await redis.keys(`${prefix}*`)
@@ -112,10 +114,14 @@ describe.skipIf(!redisUrl)('cross-instance single-flight with 3 real BFF process
       [0, 1, 2].map(
         (i) =>
           new Promise<string>((resolve, reject) => {
-            const child = spawn(process.execPath, [cli, '--backend', backend.url, '--port', '0', '--redis', redisUrl as string, '--redis-prefix', prefix], {
-              stdio: ['ignore', 'pipe', 'inherit'],
-              env: { PATH: process.env.PATH ?? '' },
-            })
+            const child = spawn(
+              process.execPath,
+              [cli, '--backend', backend.url, '--port', '0', '--redis', redisUrl as string, '--redis-prefix', prefix],
+              {
+                stdio: ['ignore', 'pipe', 'inherit'],
+                env: { PATH: process.env.PATH ?? '' },
+              },
+            )
             children.push(child)
             let out = ''
             child.stdout?.on('data', (d: Buffer) => {

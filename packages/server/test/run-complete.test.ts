@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process'
 import { cpSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 import { ReferenceBackend } from '@hewston-bff/reference-backend'
 import { repoRoot, sharedFixtures, startGeneratedBackend } from '@hewston-bff/reference-backend/testing'
-import { DatabaseSync } from 'node:sqlite'
-import { FsArtifactSource } from '../src/artifacts/fs-artifact-source.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FsArtifactSource } from '../src/artifacts/fs-artifact-source.js'
 import type { BffApp } from '../src/index.js'
 import { startBff } from './support/harness.js'
 
@@ -190,7 +190,12 @@ describe('complete run data: failures are partial, authorisation comes first', (
     // The lock is held by another process, as the upstream would (node:sqlite waits synchronously).
     const holder = spawn(
       process.execPath,
-      ['--disable-warning=ExperimentalWarning', '-e', `const {DatabaseSync}=require('node:sqlite');const db=new DatabaseSync(process.argv[1]);db.exec('BEGIN EXCLUSIVE');console.log('locked');setTimeout(()=>{db.exec('COMMIT');db.close()},400)`, path.join(root, 'data', 'catalog.sqlite')],
+      [
+        '--disable-warning=ExperimentalWarning',
+        '-e',
+        `const {DatabaseSync}=require('node:sqlite');const db=new DatabaseSync(process.argv[1]);db.exec('BEGIN EXCLUSIVE');console.log('locked');setTimeout(()=>{db.exec('COMMIT');db.close()},400)`,
+        path.join(root, 'data', 'catalog.sqlite'),
+      ],
       { cwd: repoRoot(), stdio: ['ignore', 'pipe', 'inherit'] },
     )
     const exited = new Promise((r) => holder.once('exit', r))
@@ -240,7 +245,9 @@ describe('complete run data: failures are partial, authorisation comes first', (
   })
 
   it('answers 502 when the upstream keeps failing on the run, 404 RUN_NOT_FOUND for unknown runs, 401 as is', async () => {
-    gen.backend.setFaults({ routes: [{ path: `/backtests/${runId}`, status: 500, body: 'Internal Server Error', contentType: 'text/plain' }] })
+    gen.backend.setFaults({
+      routes: [{ path: `/backtests/${runId}`, status: 500, body: 'Internal Server Error', contentType: 'text/plain' }],
+    })
     const failing = await get(bff, runId)
     expect(failing.status).toBe(502)
     expect(failing.body.error?.code).toBe('UPSTREAM_UNAVAILABLE')
@@ -287,7 +294,7 @@ describe('complete run data: failures are partial, authorisation comes first', (
     expect(changed.body.metrics).toEqual({ total_return: 0.25, max_drawdown: 0.125 })
   })
 
-  it('treats a missing catalog as one source fewer', async () => {
+  it('treats a missing catalog as one source fewer, and uses one that appears later', async () => {
     const scratch = mkdtempSync(path.join(tmpdir(), 'hewston-bff-nocat-'))
     cpSync(gen.data.root, scratch, { recursive: true })
     unlinkSync(path.join(scratch, 'data', 'catalog.sqlite'))
@@ -300,6 +307,10 @@ describe('complete run data: failures are partial, authorisation comes first', (
       expect(body.metadata.failed_sources).toEqual([])
       const list = (await (await fetch(`${noCatalog.url}/api/v1/runs`)).json()) as { metadata: { enriched: boolean } }
       expect(list.metadata.enriched).toBe(false)
+      // A catalog that appears later is picked up without a restart.
+      cpSync(path.join(gen.data.root, 'data', 'catalog.sqlite'), path.join(scratch, 'data', 'catalog.sqlite'))
+      const later = (await (await fetch(`${noCatalog.url}/api/v1/runs`)).json()) as { metadata: { enriched: boolean } }
+      expect(later.metadata.enriched).toBe(true)
     } finally {
       await noCatalog.close()
       rmSync(scratch, { recursive: true, force: true })
@@ -308,7 +319,9 @@ describe('complete run data: failures are partial, authorisation comes first', (
 
   it('single-flights 100 concurrent identical requests into one stream read', async () => {
     const before = gen.backend.stats.sseStreams
-    const all = await Promise.all(Array.from({ length: 100 }, () => get(noRoot, otherRun, 'equity_points=300&include_fills=false', { cookie: 'sf=1' })))
+    const all = await Promise.all(
+      Array.from({ length: 100 }, () => get(noRoot, otherRun, 'equity_points=300&include_fills=false', { cookie: 'sf=1' })),
+    )
     expect(all.every((r) => r.status === 200)).toBe(true)
     expect(gen.backend.stats.sseStreams - before).toBe(1)
   })
@@ -329,11 +342,19 @@ describe('GET /api/v1/runs (enriched run list)', () => {
     await gen.cleanup()
   })
 
-  it('adds each item\'s catalog metrics with the upstream\'s filters and paging', async () => {
+  it("adds each item's catalog metrics with the upstream's filters and paging", async () => {
     const res = await fetch(`${withCatalog.url}/api/v1/runs?symbol=MSFT&limit=1&offset=1&order=created_at`)
-    const body = (await res.json()) as { items: { run_id: string; metrics: { total_return: number } | null }[]; total: number; limit: number; offset: number; metadata: { enriched: boolean } }
+    const body = (await res.json()) as {
+      items: { run_id: string; metrics: { total_return: number } | null }[]
+      total: number
+      limit: number
+      offset: number
+      metadata: { enriched: boolean }
+    }
     expect(body).toMatchObject({ total: 2, limit: 1, offset: 1, metadata: { enriched: true, metrics_source: 'catalog' } })
-    const direct = (await (await fetch(`${gen.backend.url}/backtests?symbol=MSFT&limit=1&offset=1&order=created_at`)).json()) as { items: { run_id: string }[] }
+    const direct = (await (await fetch(`${gen.backend.url}/backtests?symbol=MSFT&limit=1&offset=1&order=created_at`)).json()) as {
+      items: { run_id: string }[]
+    }
     expect(body.items.map((i) => i.run_id)).toEqual(direct.items.map((i) => i.run_id))
     const run = gen.data.runs.find((r) => r.runId === body.items[0]?.run_id)
     expect(run).toBeDefined()
@@ -341,7 +362,10 @@ describe('GET /api/v1/runs (enriched run list)', () => {
   })
 
   it('comes back unenriched without a catalog and says so', async () => {
-    const body = (await (await fetch(`${without.url}/api/v1/runs`)).json()) as { items: { metrics: unknown }[]; metadata: { enriched: boolean; reason: string } }
+    const body = (await (await fetch(`${without.url}/api/v1/runs`)).json()) as {
+      items: { metrics: unknown }[]
+      metadata: { enriched: boolean; reason: string }
+    }
     expect(body.items.length).toBe(4)
     expect(body.items.every((i) => i.metrics === null)).toBe(true)
     expect(body.metadata).toMatchObject({ enriched: false, reason: expect.stringMatching(/no catalog/) })

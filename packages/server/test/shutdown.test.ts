@@ -1,6 +1,6 @@
 import type { ReferenceBackend } from '@hewston-bff/reference-backend'
-import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import { startBff, startGeneratedBackend } from './support/harness.js'
 
 describe('graceful shutdown', () => {

@@ -22,7 +22,7 @@ describe('an upstream that drops connections like uvicorn never causes a 502 (3)
     await gen?.cleanup()
   })
 
-  it('passes the upstream\'s 500s through and answers every other request, though each 500 closed its connection', async () => {
+  it("passes the upstream's 500s through and answers every other request, though each 500 closed its connection", async () => {
     const body = '{"strategy_id":"x","params":{},"seed":"abc"}'
     gen.backend.setFaults({ routes: [{ method: 'GET', path: '/healthz', status: 500 }] })
     const statuses: Record<string, number[]> = { crash: [], post: [], list: [], run: [] }

@@ -44,8 +44,6 @@ export const BUCKETS: readonly Bucket[] = [
   calendar(525_600, '1y', 12, 366),
 ]
 
-export const bucketByMinutes = (minutes: number): Bucket | undefined => BUCKETS.find((b) => b.minutes === minutes)
-
 /** How many buckets `bars` fall into (bars are in ascending time). */
 export function countBuckets(bars: ColumnarBars, bucket: Bucket): number {
   let n = 0

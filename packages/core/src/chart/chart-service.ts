@@ -1,15 +1,16 @@
 import { LRUCache } from 'lru-cache'
 import type { Cache } from '../cache/cache.js'
 import { TtlPolicy } from '../cache/ttl-policy.js'
+import { isoSeconds } from '../contract/time.js'
 import { BffError } from '../errors/bff-error.js'
-import { UpstreamHttpError } from '../errors/upstream-errors.js'
+import { upstreamStatusOf } from '../errors/guards.js'
 import type { Upstream } from '../upstream/upstream.js'
-import { type Clock, systemClock } from '../util/clock.js'
+import { type Clock, sleep, systemClock } from '../util/clock.js'
 import { mapLimit } from '../util/map-limit.js'
 import { SingleFlight } from '../util/single-flight.js'
 import { bucketOhlc, chooseBucket } from './buckets.js'
-import { type Chunk, type SourceKind, planChunks } from './chunks.js'
-import { type ColumnarBars, emptyBars, isoSeconds, mergeRange, toColumnar } from './columnar.js'
+import { type Chunk, planChunks, type SourceKind } from './chunks.js'
+import { type ColumnarBars, emptyBars, mergeRange, toColumnar } from './columnar.js'
 import type { ChartRequest, Timeframe } from './query.js'
 
 export interface ChartMetadata {
@@ -89,7 +90,7 @@ const SOURCE: Record<Timeframe, { kind: SourceKind; baseMinutes: number }> = {
 const CACHE_VERSION = 'v1'
 
 /**
- * The chart-data aggregation (Story 8.3): plans calendar-aligned chunks, serves what the cache has,
+ * The chart-data aggregation: plans calendar-aligned chunks, serves what the cache has,
  * fetches only the missing chunks from the upstream (bounded concurrency, single-flight per instance and —
  * with a shared cache — across instances), merges, and decimates to the point budget with OHLC buckets
  * identical to the upstream's `/bars/minute_decimated`.
@@ -201,7 +202,12 @@ export class ChartService {
     return this.flights.do(key, () => this.fill(key, chunk, caller, rthOnly))
   }
 
-  private async fill(key: string, chunk: Chunk, caller: CallerContext, rthOnly: boolean): Promise<{ bars: ColumnarBars; fetched: boolean }> {
+  private async fill(
+    key: string,
+    chunk: Chunk,
+    caller: CallerContext,
+    rthOnly: boolean,
+  ): Promise<{ bars: ColumnarBars; fetched: boolean }> {
     const { cache } = this.options
     const lockTtl = this.options.lockWaitMs ?? 10_000
     const token = cache.acquireLock ? await cache.acquireLock(key, lockTtl) : 'local'
@@ -209,7 +215,7 @@ export class ChartService {
       // Another instance is filling this chunk: wait for its value rather than asking the upstream too.
       const deadline = this.clock.now() + lockTtl
       while (this.clock.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 25))
+        await sleep(this.clock, 25)
         const v = await cache.get(key)
         if (v !== undefined) {
           this.options.onChunk?.({ kind: chunk.kind, result: 'shared-fill' })
@@ -248,7 +254,7 @@ export class ChartService {
       }
     } catch (err) {
       // The upstream says 404 for a year without data (and for an hour window without rows): no bars.
-      if (err instanceof UpstreamHttpError && err.status === 404) return emptyBars()
+      if (upstreamStatusOf(err) === 404) return emptyBars()
       throw err
     }
   }
@@ -259,7 +265,14 @@ const round2 = (x: number) => Math.round(x * 100) / 100
 function rowsOut(b: ColumnarBars): ChartRowBar[] {
   const rows = new Array<ChartRowBar>(b.t.length)
   for (let i = 0; i < b.t.length; i++) {
-    rows[i] = { t: isoSeconds(b.t[i] as number), o: b.o[i] as number, h: b.h[i] as number, l: b.l[i] as number, c: b.c[i] as number, v: b.v[i] as number }
+    rows[i] = {
+      t: isoSeconds(b.t[i] as number),
+      o: b.o[i] as number,
+      h: b.h[i] as number,
+      l: b.l[i] as number,
+      c: b.c[i] as number,
+      v: b.v[i] as number,
+    }
   }
   return rows
 }
@@ -267,4 +280,3 @@ function rowsOut(b: ColumnarBars): ChartRowBar[] {
 function columnarOut(b: ColumnarBars) {
   return { t: b.t.map(isoSeconds), o: b.o, h: b.h, l: b.l, c: b.c, v: b.v }
 }
-

@@ -34,7 +34,13 @@ describe('TtlPolicy', () => {
 describe('parseChartQuery', () => {
   it('upper-cases the symbol and applies defaults', () => {
     expect(parseChartQuery({ symbol: 'aapl', timeframe: '1D', from_date: '2024-01-01', to_date: '2024-12-31' })).toEqual({
-      symbol: 'AAPL', timeframe: '1D', from_date: '2024-01-01', to_date: '2024-12-31', target_points: 10000, rth_only: true, format: 'rows',
+      symbol: 'AAPL',
+      timeframe: '1D',
+      from_date: '2024-01-01',
+      to_date: '2024-12-31',
+      target_points: 10000,
+      rth_only: true,
+      format: 'rows',
     })
   })
   it('names every bad field', () => {
@@ -46,12 +52,22 @@ describe('parseChartQuery', () => {
         return (e as { issues: { field: string }[] }).issues.map((i) => i.field)
       }
     }
-    expect(fields({ symbol: '../x', timeframe: '5M', from_date: '2024-02-30', to_date: 'x', target_points: '5', rth_only: 'maybe', format: 'csv' })).toEqual(
-      ['symbol', 'timeframe', 'from_date', 'to_date', 'target_points', 'rth_only', 'format'],
-    )
+    expect(
+      fields({
+        symbol: '../x',
+        timeframe: '5M',
+        from_date: '2024-02-30',
+        to_date: 'x',
+        target_points: '5',
+        rth_only: 'maybe',
+        format: 'csv',
+      }),
+    ).toEqual(['symbol', 'timeframe', 'from_date', 'to_date', 'target_points', 'rth_only', 'format'])
     expect(fields({ timeframe: '1D', from_date: '2024-01-02', to_date: '2024-01-01' })).toEqual(['symbol'])
     expect(fields({ symbol: 'A', timeframe: '1D', from_date: '2024-01-02', to_date: '2024-01-01' })).toEqual(['from_date'])
     expect(fields({ symbol: 'A', timeframe: '1D', from_date: '2010-01-01', to_date: '2024-01-01' })).toEqual(['to_date'])
-    expect(fields({ symbol: 'A', timeframe: '1D', from_date: '2024-01-01', to_date: '2024-01-01', target_points: '100001' })).toEqual(['target_points'])
+    expect(fields({ symbol: 'A', timeframe: '1D', from_date: '2024-01-01', to_date: '2024-01-01', target_points: '100001' })).toEqual([
+      'target_points',
+    ])
   })
 })

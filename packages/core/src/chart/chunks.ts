@@ -24,7 +24,10 @@ export function planChunks(kind: SourceKind, symbol: string, fromDate: string, t
   const [ty, tm] = [Number(toDate.slice(0, 4)), Number(toDate.slice(5, 7))]
   const chunks: Chunk[] = []
   if (kind === 'minute') {
-    for (let y = fy, m = fm; y < ty || (y === ty && m <= tm); m === 12 ? ((y += 1), (m = 1)) : (m += 1)) {
+    // Months are counted as y * 12 + (m - 1) so the loop steps over year ends by itself.
+    for (let k = fy * 12 + fm - 1; k <= ty * 12 + tm - 1; k++) {
+      const y = Math.floor(k / 12)
+      const m = (k % 12) + 1
       chunks.push({ kind, symbol, id: `${y}-${pad(m)}`, from: `${y}-${pad(m)}-01`, to: `${y}-${pad(m)}-${pad(lastDay(y, m))}` })
     }
   } else {

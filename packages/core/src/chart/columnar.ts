@@ -46,6 +46,3 @@ export function mergeRange(chunks: readonly ColumnarBars[], fromMs: number, toMs
   }
   return out
 }
-
-/** `2024-12-30T14:30:00Z`: the upstream's timestamp format. */
-export const isoSeconds = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`

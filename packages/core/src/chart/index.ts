@@ -1,7 +1,4 @@
 export { BUCKETS, type Bucket, bucketOhlc, chooseBucket, countBuckets } from './buckets.js'
-export { type Chunk, type SourceKind, planChunks } from './chunks.js'
-export { type ColumnarBars, isoSeconds, mergeRange, toColumnar } from './columnar.js'
-export { type ChartQueryLimits, type ChartRequest, TIMEFRAMES, type Timeframe, chartQuerySchema, parseChartQuery } from './query.js'
 export {
   type CallerContext,
   type ChartMetadata,
@@ -12,4 +9,7 @@ export {
   type ChartServiceOptions,
   DatasetNotFoundError,
 } from './chart-service.js'
+export { type Chunk, planChunks, type SourceKind } from './chunks.js'
+export { type ColumnarBars, mergeRange, toColumnar } from './columnar.js'
+export { type ChartQueryLimits, type ChartRequest, chartQuerySchema, parseChartQuery, TIMEFRAMES, type Timeframe } from './query.js'
 export { credentialScope } from './scope.js'

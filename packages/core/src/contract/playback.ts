@@ -1,3 +1,5 @@
+import type { PlaybackFrame } from './stream.js'
+
 /**
  * The BFF's playback stream protocol (`/api/v1/runs/{id}/stream`): handshake parameters and the values
  * clients send in `ctrl` messages, parsed in one place for the host and {@link PlaybackSession} alike.
@@ -61,4 +63,52 @@ export function parsePlaybackQuery(q: URLSearchParams): { ok: true; value: Playb
   if (autoplayRaw !== null && !['0', '1', 'true', 'false'].includes(autoplayRaw)) issues.push('autoplay must be 1/0/true/false')
   if (issues.length) return { ok: false, issues }
   return { ok: true, value: { fps, speed, fromMs, autoplay: autoplayRaw === '1' || autoplayRaw === 'true' } }
+}
+
+/** Where a client's playback stands (`status` messages). */
+export type PlaybackState = 'connecting' | 'buffering' | 'live' | 'paused' | 'reconnecting' | 'ended' | 'error'
+
+/** Every message the BFF's playback stream sends a client. */
+export type PlaybackMessage =
+  | PlaybackFrame
+  | { t: 'status'; state: PlaybackState; position: string | null; source: 'upstream' | 'artifacts'; attempt?: number; retry_in_ms?: number }
+  | { t: 'end'; frames: number; dropped: number }
+  | { t: 'err'; code: string; msg: string }
+  | { t: 'hb' }
+  /** The echo of an accepted `ctrl` message: the client's object, all its keys kept, plus `echo: true`. */
+  | (PlaybackCtrl & { echo: true })
+
+/** A client's command. Extra keys (e.g. `client_seq`) are allowed and echoed back. */
+export type PlaybackCtrl = { t: 'ctrl'; [key: string]: unknown } & (
+  | { cmd: 'play' }
+  | { cmd: 'pause' }
+  | { cmd: 'seek'; ts: string }
+  | { cmd: 'speed'; speed: number }
+)
+
+const COMMANDS = new Set(['play', 'pause', 'seek', 'speed'])
+
+/**
+ * Reads one client message of the playback stream. Checks run in the upstream WebSocket's order (JSON,
+ * object, `t`, `cmd`), then the command's own value; `seekToMs` is the parsed `ts` of a seek.
+ */
+export function parsePlaybackCtrl(text: string): { ok: true; msg: PlaybackCtrl; seekToMs?: number } | { ok: false; error: string } {
+  let msg: unknown
+  try {
+    msg = JSON.parse(text)
+  } catch {
+    return { ok: false, error: 'invalid JSON' }
+  }
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return { ok: false, error: 'message must be a JSON object' }
+  const m = msg as Record<string, unknown>
+  if (m.t !== 'ctrl') return { ok: false, error: 'unsupported message' }
+  if (typeof m.cmd !== 'string' || !COMMANDS.has(m.cmd)) return { ok: false, error: 'invalid ctrl.cmd' }
+  if (m.cmd === 'seek') {
+    const seekToMs = typeof m.ts === 'string' ? parseIsoTimestamp(m.ts) : undefined
+    if (seekToMs === undefined) return { ok: false, error: 'seek needs ts: an ISO-8601 timestamp with a zone, e.g. 2024-12-02T14:30:00Z' }
+    return { ok: true, msg: m as PlaybackCtrl, seekToMs }
+  }
+  if (m.cmd === 'speed' && !isPlaybackSpeed(m.speed))
+    return { ok: false, error: `speed needs a number in [${PLAYBACK_SPEED.min}, ${PLAYBACK_SPEED.max}]` }
+  return { ok: true, msg: m as PlaybackCtrl }
 }

@@ -12,7 +12,10 @@ export const StreamOrderSchema = z
   .passthrough()
 export type StreamOrder = z.infer<typeof StreamOrderSchema>
 
-/** One playback frame (contract §7). */
+/**
+ * One frame, as the upstream streams it (contract §7) and as the BFF's playback stream sends it: with the
+ * BFF, `dropped` counts the frames coalesced into the ones sent so far (the upstream always says 0).
+ */
 export const FrameSchema = z.object({
   t: z.literal('frame'),
   ts: z.string(),
@@ -21,15 +24,10 @@ export const FrameSchema = z.object({
   equity: z.object({ ts: z.string(), value: z.number() }),
   dropped: z.number().int(),
 })
-export type Frame = z.infer<typeof FrameSchema>
+export type PlaybackFrame = z.infer<typeof FrameSchema>
 
-/** What a client may send on a playback WebSocket. */
-export const CtrlMessageSchema = z
-  .object({
-    t: z.literal('ctrl'),
-    cmd: z.enum(['play', 'pause', 'seek', 'speed']),
-    ts: z.string().optional(),
-    speed: z.number().optional(),
-  })
-  .passthrough()
-export type CtrlMessage = z.infer<typeof CtrlMessageSchema>
+/**
+ * What the upstream's run stream (`GET /backtests/{id}/stream`, SSE) yields, event by event: frames, then
+ * `end` — or an in-band `error` (its HEAD's `STREAM_ERROR`), which ends the stream too.
+ */
+export type RunStreamEvent = { type: 'frame'; frame: PlaybackFrame } | { type: 'end' } | { type: 'error'; code: string; msg: string }

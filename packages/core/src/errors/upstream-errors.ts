@@ -14,7 +14,10 @@ export class UpstreamHttpError extends BffError {
 
 /** The upstream did not answer in time. */
 export class UpstreamTimeoutError extends BffError {
-  constructor(readonly timeoutMs: number, options?: { cause?: unknown }) {
+  constructor(
+    readonly timeoutMs: number,
+    options?: { cause?: unknown },
+  ) {
     super('UPSTREAM_TIMEOUT', `upstream did not answer within ${timeoutMs} ms`, { timeout_ms: timeoutMs }, options)
     this.name = 'UpstreamTimeoutError'
   }

@@ -8,7 +8,10 @@ export interface FieldIssue {
 
 /** A request the BFF can prove malformed; answered with 422 `VALIDATION` without calling the upstream. */
 export class ValidationError extends BffError {
-  constructor(readonly issues: FieldIssue[], message = 'Request validation failed') {
+  constructor(
+    readonly issues: FieldIssue[],
+    message = 'Request validation failed',
+  ) {
     super('VALIDATION', message, issues)
     this.name = 'ValidationError'
   }

@@ -1,4 +1,5 @@
-import type { Upstream } from '../upstream/upstream.js'
+import type { RunStreamEvent } from '../contract/stream.js'
+import type { CallOptions, Upstream } from '../upstream/upstream.js'
 import type { UpstreamBreaker } from './breaker.js'
 
 /** The same Upstream, every call made through `breaker` (so aggregations fail fast on a dead backend too). */
@@ -17,6 +18,33 @@ export function withBreaker(upstream: Upstream, breaker: UpstreamBreaker): Upstr
     minuteBars: wrap(upstream.minuteBars),
     hourBars: wrap(upstream.hourBars),
     minuteDecimatedBars: wrap(upstream.minuteDecimatedBars),
+    runStream: (runId, options) => guardedStream(upstream, breaker, runId, options),
+  }
+}
+
+/**
+ * A run stream whose opening goes through the breaker (a dead backend fails fast, a failed open counts);
+ * the events that follow are not held inside the breaker — a stream lasts as long as it lasts.
+ */
+async function* guardedStream(
+  upstream: Upstream,
+  breaker: UpstreamBreaker,
+  runId: string,
+  options?: CallOptions,
+): AsyncGenerator<RunStreamEvent> {
+  const events = upstream.runStream(runId, options)[Symbol.asyncIterator]()
+  try {
+    const first = await breaker.execute(() => events.next())
+    if (first.done) return
+    yield first.value
+    for (;;) {
+      const next = await events.next()
+      if (next.done) return
+      yield next.value
+    }
+  } finally {
+    // A consumer that stops early closes the underlying stream too.
+    await events.return?.(undefined)
   }
 }
 

@@ -1,5 +1,6 @@
-import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, IsolatedCircuitError, circuitBreaker, handleWhen } from 'cockatiel'
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, IsolatedCircuitError } from 'cockatiel'
 import { UpstreamUnavailableError } from '../errors/upstream-errors.js'
+import { type Clock, systemClock } from '../util/clock.js'
 
 export type BreakerState = 'closed' | 'open' | 'half-open'
 
@@ -10,8 +11,8 @@ export interface BreakerOptions {
   halfOpenAfterMs?: number
   /** Which errors count as upstream failures (default: all). 4xx answers are not failures. */
   isFailure?: (err: unknown) => boolean
-  /** Current time in ms (a Clock port; defaults to Date.now). */
-  now?: () => number
+  /** For `retryAfterMs` (the half-open timing itself is cockatiel's, on the system clock). */
+  clock?: Clock
 }
 
 /**
@@ -22,20 +23,20 @@ export interface BreakerOptions {
 export class UpstreamBreaker {
   private readonly policy
   private readonly halfOpenAfterMs: number
-  private readonly now: () => number
+  private readonly clock: Clock
   private openedAt = 0
   private readonly listeners = new Set<(state: BreakerState) => void>()
 
   constructor(options: BreakerOptions = {}) {
     this.halfOpenAfterMs = options.halfOpenAfterMs ?? 5000
-    this.now = options.now ?? Date.now
+    this.clock = options.clock ?? systemClock
     this.policy = circuitBreaker(handleWhen(options.isFailure ?? (() => true)), {
       halfOpenAfter: this.halfOpenAfterMs,
       breaker: new ConsecutiveBreaker(options.consecutiveFailures ?? 5),
     })
     // Events fire before `policy.state` moves, so each names its own state.
     this.policy.onBreak(() => {
-      this.openedAt = this.now()
+      this.openedAt = this.clock.now()
       this.emit('open')
     })
     this.policy.onHalfOpen(() => this.emit('half-open'))
@@ -56,7 +57,7 @@ export class UpstreamBreaker {
   /** Milliseconds until the breaker lets a probe through (0 unless open). */
   get retryAfterMs(): number {
     if (this.state !== 'open') return 0
-    return Math.max(0, this.openedAt + this.halfOpenAfterMs - this.now())
+    return Math.max(0, this.openedAt + this.halfOpenAfterMs - this.clock.now())
   }
 
   onStateChange(listener: (state: BreakerState) => void): () => void {

@@ -2,7 +2,11 @@ import { BffError } from '../errors/bff-error.js'
 
 /** An artifact could not be used: `ARTIFACT_MISSING`, `ARTIFACT_UNREADABLE` or `PATH_OUTSIDE_ROOT`. */
 export class ArtifactError extends BffError {
-  constructor(code: 'ARTIFACT_MISSING' | 'ARTIFACT_UNREADABLE' | 'PATH_OUTSIDE_ROOT', readonly path: string, message: string) {
+  constructor(
+    code: 'ARTIFACT_MISSING' | 'ARTIFACT_UNREADABLE' | 'PATH_OUTSIDE_ROOT',
+    readonly path: string,
+    message: string,
+  ) {
     super(code, message, { path })
     this.name = 'ArtifactError'
   }

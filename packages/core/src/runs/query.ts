@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { ValidationError } from '../errors/validation-error.js'
-import { BOOL_WORDS, dateField, intField, parseBool, symbolField } from '../validation/fields.js'
+import { type FieldIssue, ValidationError } from '../errors/validation-error.js'
+import { boolQueryField, dateField, fieldIssues, firstValues, intField, naturalField, symbolField } from '../validation/fields.js'
 
 /** Run ids as the upstream mints them (32 hex, uuid-like, or the ids it answers dataset-less POSTs with), bounded. */
 export const RUN_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
@@ -14,36 +14,26 @@ export interface RunCompleteOptions {
   include_chart?: '1H' | '1D'
 }
 
-const bool = (def: boolean) =>
-  z
-    .string()
-    .refine((s) => (BOOL_WORDS as readonly string[]).includes(s.toLowerCase()), 'must be a boolean (true/false)')
-    .transform(parseBool)
-    .default(def)
+const bool = (def: boolean) => boolQueryField.default(def)
 
 const OptionsSchema = z.object({
   include_metrics: bool(true),
   include_equity: bool(true),
   include_orders: bool(true),
   include_fills: bool(false),
-  equity_points: z
-    .string()
-    .regex(/^\d+$/, 'must be an integer')
-    .transform(Number)
-    .refine((n) => n === 0 || (n >= 10 && n <= 1_000_000), 'must be 0 or 10..1000000')
-    .default(2000),
+  equity_points: naturalField.refine((n) => n === 0 || (n >= 10 && n <= 1_000_000), 'must be 0 or 10..1000000').default(2000),
   include_chart: z.enum(['1H', '1D'], { message: 'must be 1H or 1D' }).optional(),
 })
 
 /** Validates a run id and the complete-run options before any I/O. */
-export function parseRunCompleteQuery(runId: string, params: URLSearchParams | Record<string, string | undefined>): { runId: string; options: RunCompleteOptions } {
-  const raw: Record<string, string> = {}
-  const entries = params instanceof URLSearchParams ? [...params.entries()] : Object.entries(params)
-  for (const [k, v] of entries) if (v !== undefined && !(k in raw)) raw[k] = v
-  const issues: { field: string; message: string }[] = []
+export function parseRunCompleteQuery(
+  runId: string,
+  params: URLSearchParams | Record<string, string | undefined>,
+): { runId: string; options: RunCompleteOptions } {
+  const issues: FieldIssue[] = []
   if (!RUN_ID_RE.test(runId)) issues.push({ field: 'run_id', message: 'must be 1..64 letters, digits, "-" or "_"' })
-  const parsed = OptionsSchema.safeParse(raw)
-  if (!parsed.success) for (const i of parsed.error.issues) issues.push({ field: String(i.path[0]), message: i.message })
+  const parsed = OptionsSchema.safeParse(firstValues(params))
+  if (!parsed.success) issues.push(...fieldIssues(parsed.error))
   if (issues.length || !parsed.success) throw new ValidationError(issues, 'invalid run-complete request')
   return { runId, options: parsed.data as RunCompleteOptions }
 }
@@ -66,11 +56,7 @@ export type RunListQuery = z.infer<typeof RunListSchema>
  * a repeated one counts once (its first value).
  */
 export function parseRunListQuery(params: URLSearchParams): RunListQuery {
-  const raw: Record<string, string> = {}
-  for (const [k, v] of params) if (!(k in raw)) raw[k] = v
-  const parsed = RunListSchema.safeParse(raw)
-  if (!parsed.success) {
-    throw new ValidationError(parsed.error.issues.map((i) => ({ field: String(i.path[0]), message: i.message })), 'invalid run list query')
-  }
+  const parsed = RunListSchema.safeParse(firstValues(params))
+  if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error), 'invalid run list query')
   return parsed.data
 }

@@ -1,21 +1,20 @@
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel'
 import { LRUCache } from 'lru-cache'
 import type { Cache } from '../cache/cache.js'
-import type { ChartResponse, ChartService } from '../chart/chart-service.js'
-import { isoSeconds } from '../chart/columnar.js'
+import type { CallerContext, ChartResponse, ChartService } from '../chart/chart-service.js'
 import type { RunDetail } from '../contract/backtests.js'
+import { epochMs, isoSeconds } from '../contract/time.js'
 import { isBffError } from '../errors/bff-error.js'
-import { UpstreamHttpError, UpstreamTimeoutError, UpstreamUnavailableError } from '../errors/upstream-errors.js'
+import { isTransientUpstreamError, upstreamStatusOf } from '../errors/guards.js'
 import type { CallOptions, Upstream } from '../upstream/upstream.js'
 import { type Clock, systemClock } from '../util/clock.js'
 import { SingleFlight } from '../util/single-flight.js'
-import type { CallerContext } from '../chart/chart-service.js'
 import { decimateEquity } from './decimate-equity.js'
 import { ArtifactError, RunNotFoundError } from './errors.js'
-import { type ComputedMetrics, type EquityPoint, computeMetrics } from './metrics.js'
+import { type ComputedMetrics, computeMetrics, type EquityPoint } from './metrics.js'
 import type { ArtifactSource, ArtifactTable, MetricsCatalog } from './ports.js'
 import type { RunCompleteOptions } from './query.js'
-import { type StreamedRun, readRunStream } from './sse-timeline.js'
+import { readRunStream, type StreamedRun } from './sse-timeline.js'
 
 export type PartName = 'metrics' | 'equity' | 'orders' | 'fills' | 'chart'
 export interface FailedSource {
@@ -35,7 +34,14 @@ export interface RunCompleteResponse {
     load_time_ms: number
     cache_hit: boolean
     upstream_calls: number
-    sources: { run: 'upstream'; metrics: string | null; equity: string | null; orders: string | null; fills?: string | null; chart?: string | null }
+    sources: {
+      run: 'upstream'
+      metrics: string | null
+      equity: string | null
+      orders: string | null
+      fills?: string | null
+      chart?: string | null
+    }
     partial_data: boolean
     failed_sources: FailedSource[]
     /** Sources that failed but whose part was then served from the next source. */
@@ -47,11 +53,8 @@ export interface RunCompleteResponse {
 }
 
 export interface RunServiceOptions {
-  /** Run details (with the caller's credentials). Pass it through the breaker. */
+  /** Run details and the run stream (the fallback source of equity and orders), with the caller's credentials. Pass it through the breaker. */
   upstream: Upstream
-  /** Where the upstream's SSE stream lives (the fallback source of equity and orders). */
-  backendUrl: string
-  fetch?: typeof fetch
   /** Run artifacts; absent (a browser, a BFF without --root) → equity/orders come from the stream. */
   artifacts?: ArtifactSource
   catalog?: MetricsCatalog
@@ -68,22 +71,17 @@ export interface RunServiceOptions {
   onUpstreamCall?: (kind: 'run' | 'stream') => void
 }
 
-const transient = (err: unknown) =>
-  err instanceof UpstreamTimeoutError ||
-  (err instanceof UpstreamUnavailableError && err.retryAfterMs === undefined) ||
-  (err instanceof UpstreamHttpError && err.status >= 500)
-
 type Loaded<T> = { ok: true; value: T; source: string } | { ok: false; failure: FailedSource }
 
 /**
- * The complete-run aggregation (Story 8.4): the run detail (always fetched upstream with the caller's
+ * The complete-run aggregation: the run detail (always fetched upstream with the caller's
  * credentials — authorisation first), then metrics, equity, orders, fills and chart loaded concurrently
  * from the best available source, each part failing alone. Results are cached per caller scope and
  * artifact version; identical concurrent requests share one load.
  *
  * @example
  * ```ts
- * const runs = new RunService({ upstream, backendUrl, cache: new MemoryCache() })
+ * const runs = new RunService({ upstream, cache: new MemoryCache() })
  * const page = await runs.getComplete(runId, parseRunCompleteQuery(runId, {}).options, { scope: 'public' })
  * ```
  */
@@ -91,12 +89,15 @@ export class RunService {
   private readonly clock: Clock
   private readonly flights = new SingleFlight<RunCompleteResponse>()
   /** Built answers kept decoded in process, in front of the (encoded) Cache port. */
-  private readonly hot = new LRUCache<string, RunCompleteResponse>({ maxSize: 64 * 1024 * 1024, sizeCalculation: (r) => 200 + (r.metadata.equity_points + r.metadata.orders_count) * 100 })
+  private readonly hot = new LRUCache<string, RunCompleteResponse>({
+    maxSize: 64 * 1024 * 1024,
+    sizeCalculation: (r) => 200 + (r.metadata.equity_points + r.metadata.orders_count) * 100,
+  })
   private readonly retryPolicy
 
   constructor(private readonly options: RunServiceOptions) {
     this.clock = options.clock ?? systemClock
-    this.retryPolicy = retry(handleWhen(transient), {
+    this.retryPolicy = retry(handleWhen(isTransientUpstreamError), {
       maxAttempts: Math.max(0, (options.retryAttempts ?? 3) - 1),
       backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }),
     })
@@ -114,7 +115,7 @@ export class RunService {
         return this.options.upstream.getRun(runId, callOpts)
       })
     } catch (err) {
-      if (err instanceof UpstreamHttpError && err.status === 404) throw new RunNotFoundError(runId)
+      if (upstreamStatusOf(err) === 404) throw new RunNotFoundError(runId)
       throw err
     }
     const version = await this.version(run)
@@ -124,7 +125,11 @@ export class RunService {
     const hit = hot ?? (cached !== undefined ? (JSON.parse(cached) as RunCompleteResponse) : undefined)
     if (hit) {
       if (!hot) this.hot.set(key, hit, { ttl: this.ttlOf(run, hit) })
-      return { ...hit, run, metadata: { ...hit.metadata, cache_hit: true, upstream_calls: upstreamCalls, load_time_ms: round2(this.clock.now() - started) } }
+      return {
+        ...hit,
+        run,
+        metadata: { ...hit.metadata, cache_hit: true, upstream_calls: upstreamCalls, load_time_ms: round2(this.clock.now() - started) },
+      }
     }
     const built = await this.flights.do(key, async () => {
       const r = await this.build(run, opts, caller)
@@ -135,7 +140,11 @@ export class RunService {
     })
     return {
       ...built,
-      metadata: { ...built.metadata, upstream_calls: built.metadata.upstream_calls + upstreamCalls, load_time_ms: round2(this.clock.now() - started) },
+      metadata: {
+        ...built.metadata,
+        upstream_calls: built.metadata.upstream_calls + upstreamCalls,
+        load_time_ms: round2(this.clock.now() - started),
+      },
     }
   }
 
@@ -170,7 +179,7 @@ export class RunService {
       (stream ??= this.retryPolicy.execute(() => {
         upstreamCalls++
         this.options.onUpstreamCall?.('stream')
-        return readRunStream(this.options.backendUrl, run.run_id, { fetch: this.options.fetch, headers: caller.headers })
+        return readRunStream(this.options.upstream, run.run_id, { headers: caller.headers })
       }))
 
     const fromArtifactOrStream = async <T>(
@@ -193,21 +202,24 @@ export class RunService {
         const artifactFailure = fallbacks.find((x) => x.source === part)
         if (artifactFailure) {
           fallbacks.splice(fallbacks.indexOf(artifactFailure), 1)
-          return { ok: false, failure: { ...artifactFailure, message: `${artifactFailure.message}; stream fallback failed: ${f.code}: ${f.message}` } }
+          return {
+            ok: false,
+            failure: { ...artifactFailure, message: `${artifactFailure.message}; stream fallback failed: ${f.code}: ${f.message}` },
+          }
         }
         return { ok: false, failure: f }
       }
     }
 
     let equityLoad: Promise<Loaded<EquityPoint[]>> | undefined
-    const equity = () =>
-      (equityLoad ??= fromArtifactOrStream('equity', run.artifacts.equity_path, tableToEquity, (s) => s.equity))
+    const equity = () => (equityLoad ??= fromArtifactOrStream('equity', run.artifacts.equity_path, tableToEquity, (s) => s.equity))
 
     const metrics = async (): Promise<Loaded<Record<string, number | null>>> => {
       if (artifacts && run.artifacts.metrics_path) {
         try {
           const m = await artifacts.readJson(run.artifacts.metrics_path)
-          if (!isMetricsObject(m)) throw new ArtifactError('ARTIFACT_UNREADABLE', run.artifacts.metrics_path, 'metrics.json is not an object of numbers')
+          if (!isMetricsObject(m))
+            throw new ArtifactError('ARTIFACT_UNREADABLE', run.artifacts.metrics_path, 'metrics.json is not an object of numbers')
           return { ok: true, value: m, source: 'artifact' }
         } catch (err) {
           fallbacks.push(failure('metrics', err))
@@ -225,14 +237,27 @@ export class RunService {
         }
       }
       const eq = await equity()
-      if (!eq.ok) return { ok: false, failure: { source: 'metrics', code: 'NO_METRICS_SOURCE', message: `no metrics artifact or catalog row, and the equity curve failed: ${eq.failure.message}` } }
+      if (!eq.ok)
+        return {
+          ok: false,
+          failure: {
+            source: 'metrics',
+            code: 'NO_METRICS_SOURCE',
+            message: `no metrics artifact or catalog row, and the equity curve failed: ${eq.failure.message}`,
+          },
+        }
       return { ok: true, value: computeMetrics(eq.value) as ComputedMetrics & Record<string, number | null>, source: 'computed' }
     }
 
     const orders = () => fromArtifactOrStream('orders', run.artifacts.orders_path, tableToRecords, (s) => s.orders)
     const fills = async (): Promise<Loaded<Record<string, unknown>[]>> => {
-      if (!artifacts) return { ok: false, failure: { source: 'fills', code: 'NO_ARTIFACT_SOURCE', message: 'fills exist only as an artifact, and no --root is configured' } }
-      if (!run.artifacts.fills_path) return { ok: false, failure: { source: 'fills', code: 'ARTIFACT_MISSING', message: 'the run names no fills artifact' } }
+      if (!artifacts)
+        return {
+          ok: false,
+          failure: { source: 'fills', code: 'NO_ARTIFACT_SOURCE', message: 'fills exist only as an artifact, and no --root is configured' },
+        }
+      if (!run.artifacts.fills_path)
+        return { ok: false, failure: { source: 'fills', code: 'ARTIFACT_MISSING', message: 'the run names no fills artifact' } }
       try {
         return { ok: true, value: tableToRecords(await artifacts.readTable(run.artifacts.fills_path)), source: 'artifact' }
       } catch (err) {
@@ -242,11 +267,26 @@ export class RunService {
     const chart = async (): Promise<Loaded<ChartResponse>> => {
       const symbol = /^(.*)-\d{4}-[^-]+$/.exec(run.dataset_id)?.[1]
       if (!this.options.charts || !symbol || !run.run_from || !run.run_to || !opts.include_chart) {
-        return { ok: false, failure: { source: 'chart', code: 'RUN_WINDOW_UNKNOWN', message: 'the run has no symbol/window to chart (or charts are not configured)' } }
+        return {
+          ok: false,
+          failure: {
+            source: 'chart',
+            code: 'RUN_WINDOW_UNKNOWN',
+            message: 'the run has no symbol/window to chart (or charts are not configured)',
+          },
+        }
       }
       try {
         const r = await this.options.charts.getChart(
-          { symbol, timeframe: opts.include_chart, from_date: run.run_from, to_date: run.run_to, target_points: 10_000, rth_only: true, format: 'rows' },
+          {
+            symbol,
+            timeframe: opts.include_chart,
+            from_date: run.run_from,
+            to_date: run.run_to,
+            target_points: 10_000,
+            rth_only: true,
+            format: 'rows',
+          },
           caller,
         )
         upstreamCalls += r.response.metadata.upstream_calls
@@ -310,19 +350,19 @@ export class RunService {
 }
 
 function failure(source: PartName, err: unknown): FailedSource {
-  if (isBffError(err)) return { source, code: err.code === 'UPSTREAM_HTTP' ? `UPSTREAM_${(err as UpstreamHttpError).status}` : err.code, message: err.message }
+  if (isBffError(err))
+    return { source, code: err.code === 'UPSTREAM_HTTP' ? `UPSTREAM_${upstreamStatusOf(err)}` : err.code, message: err.message }
   return { source, code: 'INTERNAL', message: (err as Error)?.message ?? String(err) }
 }
 
 const toIso = (v: unknown): string => {
-  if (v instanceof Date) return isoSeconds(v.getTime())
-  if (typeof v === 'number') return isoSeconds(v)
-  const ms = Date.parse(String(v))
+  const ms = epochMs(v)
   return Number.isNaN(ms) ? String(v) : isoSeconds(ms)
 }
 
 function tableToEquity(t: ArtifactTable): EquityPoint[] {
-  if (!t.columns.includes('ts_utc') || !t.columns.includes('value')) throw new ArtifactError('ARTIFACT_UNREADABLE', 'equity', 'equity table lacks ts_utc/value')
+  if (!t.columns.includes('ts_utc') || !t.columns.includes('value'))
+    throw new ArtifactError('ARTIFACT_UNREADABLE', 'equity', 'equity table lacks ts_utc/value')
   return t.rows.map((r) => ({ ts: toIso(r.ts_utc), value: Number(r.value) }))
 }
 

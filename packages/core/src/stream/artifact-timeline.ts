@@ -1,9 +1,8 @@
 import type { RunDetail } from '../contract/backtests.js'
+import type { StreamOrder } from '../contract/stream.js'
+import { isoSeconds as iso, epochMs as ms } from '../contract/time.js'
 import type { ArtifactSource } from '../runs/ports.js'
 import type { Timeline } from './timeline.js'
-
-const ms = (v: unknown): number => (v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Date.parse(String(v)))
-const iso = (t: number) => `${new Date(t).toISOString().slice(0, 19)}Z`
 
 /**
  * Builds a run's timeline from its artifacts exactly as the upstream's streamer does: one frame per row of
@@ -11,7 +10,12 @@ const iso = (t: number) => `${new Date(t).toISOString().slice(0, 19)}Z`
  * every order row at that time with all its columns. Frames already in `into` (up to its last time) are
  * kept, so this can finish a timeline the upstream broke off.
  */
-export async function fillTimelineFromArtifacts(into: Timeline, artifacts: ArtifactSource, run: RunDetail, minuteBarsPath: string | undefined): Promise<void> {
+export async function fillTimelineFromArtifacts(
+  into: Timeline,
+  artifacts: ArtifactSource,
+  run: RunDetail,
+  minuteBarsPath: string | undefined,
+): Promise<void> {
   if (!run.artifacts.equity_path || !run.artifacts.orders_path) throw new Error('the run names no equity/orders artifacts')
   const [equity, orders, bars] = await Promise.all([
     artifacts.readTable(run.artifacts.equity_path),
@@ -20,14 +24,14 @@ export async function fillTimelineFromArtifacts(into: Timeline, artifacts: Artif
   ])
   const ohlc = new Map<number, { o: number; h: number; l: number; c: number; v: number }>()
   for (const r of bars?.rows ?? []) ohlc.set(ms(r.t), { o: Number(r.o), h: Number(r.h), l: Number(r.l), c: Number(r.c), v: Number(r.v) })
-  const byTs = new Map<number, Record<string, unknown>[]>()
+  const byTs = new Map<number, StreamOrder[]>()
   for (const r of orders.rows) {
     const t = ms(r.ts_utc)
     const o: Record<string, unknown> = {}
     for (const c of orders.columns) o[c] = c === 'ts_utc' ? iso(t) : r[c]
     const list = byTs.get(t)
-    if (list) list.push(o)
-    else byTs.set(t, [o])
+    if (list) list.push(o as StreamOrder)
+    else byTs.set(t, [o as StreamOrder])
   }
   for (const r of equity.rows) {
     const t = ms(r.ts_utc)

@@ -1,9 +1,11 @@
 import { EventEmitter } from 'eventemitter3'
 import fc from 'fast-check'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import type { StreamOrder } from '../contract/stream.js'
+import { ManualClock } from '../util/clock.js'
 import { PlaybackSession } from './playback-session.js'
-import type { TimelineLoader } from './timeline-loader.js'
 import { Timeline } from './timeline.js'
+import type { TimelineLoader } from './timeline-loader.js'
 
 /** A loader stand-in over a ready timeline (the session only reads `timeline`/`status` and listens). */
 function readyLoader(frames: number, orderEvery: number[]): TimelineLoader {
@@ -11,7 +13,9 @@ function readyLoader(frames: number, orderEvery: number[]): TimelineLoader {
   const t0 = Date.UTC(2024, 9, 1)
   let n = 0
   for (let i = 0; i < frames; i++) {
-    const orders = orderEvery.some((k) => k > 0 && i % k === 0) ? [{ order_id: `o${n++}`, ts_utc: new Date(t0 + i * 60_000).toISOString() }] : []
+    const orders = orderEvery.some((k) => k > 0 && i % k === 0)
+      ? [{ order_id: `o${n++}`, ts_utc: new Date(t0 + i * 60_000).toISOString() } as StreamOrder]
+      : []
     tl.push({ ts: new Date(t0 + i * 60_000).toISOString().replace('.000Z', 'Z'), ohlc: null, orders, equity: { value: 100 + i } })
   }
   tl.complete = true
@@ -19,8 +23,6 @@ function readyLoader(frames: number, orderEvery: number[]): TimelineLoader {
   Object.assign(ee, { timeline: tl, status: { state: 'complete', source: 'upstream' } })
   return ee
 }
-
-afterEach(() => vi.useRealTimers())
 
 describe('PlaybackSession pacing and coalescing', () => {
   it('never loses or repeats an order, whatever fps, speed and client back-pressure', () => {
@@ -32,14 +34,20 @@ describe('PlaybackSession pacing and coalescing', () => {
         fc.double({ min: 0.5, max: 50, noNaN: true }),
         fc.array(fc.boolean(), { maxLength: 20 }).map((a) => [...a, true]), // a client that never drains gets nothing
         (frames, orderEvery, fps, speed, pressure) => {
-          vi.useFakeTimers()
+          const clock = new ManualClock(Date.UTC(2026, 0, 1))
           const loader = readyLoader(frames, orderEvery)
           const sent: Record<string, unknown>[] = []
           let k = 0
-          const session = new PlaybackSession(loader, { fps, speed, autoplay: true, send: (m) => sent.push(m), canSend: () => pressure[k++ % pressure.length] as boolean, now: () => Date.now() })
-          for (let i = 0; i < 20_000 && !sent.some((m) => m.t === 'end'); i++) vi.advanceTimersByTime(1000 / fps)
+          const session = new PlaybackSession(loader, {
+            fps,
+            speed,
+            autoplay: true,
+            send: (m) => sent.push(m),
+            canSend: () => pressure[k++ % pressure.length] as boolean,
+            clock,
+          })
+          for (let i = 0; i < 20_000 && !sent.some((m) => m.t === 'end'); i++) clock.tick(1000 / fps)
           session.close()
-          vi.useRealTimers()
           const got = sent.filter((m) => m.t === 'frame') as { ts: string; orders: { order_id: string }[]; dropped: number }[]
           const end = sent.find((m) => m.t === 'end') as { frames: number; dropped: number }
           expect(end).toBeDefined()
@@ -57,11 +65,11 @@ describe('PlaybackSession pacing and coalescing', () => {
   })
 
   it('paces to at most fps frames per second and plays market time at speed × one year per hour', () => {
-    vi.useFakeTimers()
+    const clock = new ManualClock(Date.UTC(2026, 0, 1))
     const loader = readyLoader(200_000, [])
     const sent: Record<string, unknown>[] = []
-    const session = new PlaybackSession(loader, { fps: 30, speed: 1, autoplay: true, send: (m) => sent.push(m), now: () => Date.now() })
-    vi.advanceTimersByTime(1000)
+    const session = new PlaybackSession(loader, { fps: 30, speed: 1, autoplay: true, send: (m) => sent.push(m), clock })
+    clock.tick(1000)
     const frames = sent.filter((m) => m.t === 'frame') as { ts: string }[]
     expect(frames.length).toBeLessThanOrEqual(31)
     const advancedMin = (Date.parse(frames.at(-1)?.ts as string) - Date.parse(frames[0]?.ts as string)) / 60_000
@@ -71,45 +79,53 @@ describe('PlaybackSession pacing and coalescing', () => {
   })
 
   it('pauses, seeks and changes speed per client; rejects bad messages and keeps going', () => {
-    vi.useFakeTimers()
+    const clock = new ManualClock(Date.UTC(2026, 0, 1))
     const loader = readyLoader(100_000, [])
     const sent: Record<string, unknown>[] = []
-    const session = new PlaybackSession(loader, { fps: 10, speed: 1, send: (m) => sent.push(m), now: () => Date.now() })
-    vi.advanceTimersByTime(500)
+    const session = new PlaybackSession(loader, { fps: 10, speed: 1, send: (m) => sent.push(m), clock })
+    clock.tick(500)
     expect(sent.filter((m) => m.t === 'frame')).toHaveLength(0) // waits for play
     expect(sent.filter((m) => m.t === 'status').map((m) => m.state)).toEqual(['paused'])
     session.handle('{"t":"ctrl","cmd":"play"}')
-    vi.advanceTimersByTime(1000)
+    clock.tick(1000)
     const played = sent.filter((m) => m.t === 'frame').length
     expect(played).toBeGreaterThan(5)
     session.handle('{"t":"ctrl","cmd":"pause"}')
-    vi.advanceTimersByTime(1000)
+    clock.tick(1000)
     expect(sent.filter((m) => m.t === 'frame').length).toBe(played)
     session.handle('{"t":"ctrl","cmd":"seek","ts":"2024-11-15T12:00:00Z"}')
     session.handle('{"t":"ctrl","cmd":"play"}')
-    vi.advanceTimersByTime(200)
+    clock.tick(200)
     const afterSeek = sent.filter((m) => m.t === 'frame').at(-1) as { ts: string }
     expect(afterSeek.ts >= '2024-11-15T12:00:00Z').toBe(true)
     expect(afterSeek.ts < '2024-11-15T14:00:00Z').toBe(true)
     const before = Date.parse(afterSeek.ts)
     session.handle('{"t":"ctrl","cmd":"speed","speed":2}')
-    vi.advanceTimersByTime(1000)
+    clock.tick(1000)
     const minutes = (Date.parse((sent.filter((m) => m.t === 'frame').at(-1) as { ts: string }).ts) - before) / 60_000
     expect(minutes).toBeGreaterThan(250)
     expect(minutes).toBeLessThan(300)
-    for (const bad of ['nope', '[1]', '{"t":"x"}', '{"t":"ctrl","cmd":"fly"}', '{"t":"ctrl","cmd":"seek","ts":"never"}', '{"t":"ctrl","cmd":"speed","speed":-1}']) session.handle(bad)
+    for (const bad of [
+      'nope',
+      '[1]',
+      '{"t":"x"}',
+      '{"t":"ctrl","cmd":"fly"}',
+      '{"t":"ctrl","cmd":"seek","ts":"never"}',
+      '{"t":"ctrl","cmd":"speed","speed":-1}',
+    ])
+      session.handle(bad)
     expect(sent.filter((m) => m.t === 'err' && m.code === 'VALIDATION')).toHaveLength(6)
     expect(sent.filter((m) => m.echo === true).map((m) => m.cmd)).toEqual(['play', 'pause', 'seek', 'play', 'speed'])
     session.close()
   })
 
   it('resumes right after `from`', () => {
-    vi.useFakeTimers()
+    const clock = new ManualClock(Date.UTC(2026, 0, 1))
     const loader = readyLoader(1000, [7])
     const sent: Record<string, unknown>[] = []
     const from = Date.UTC(2024, 9, 1) + 499 * 60_000
-    const session = new PlaybackSession(loader, { fps: 60, speed: 0.01, autoplay: true, fromMs: from, send: (m) => sent.push(m), now: () => Date.now() })
-    vi.advanceTimersByTime(100)
+    const session = new PlaybackSession(loader, { fps: 60, speed: 0.01, autoplay: true, fromMs: from, send: (m) => sent.push(m), clock })
+    clock.tick(100)
     const first = sent.find((m) => m.t === 'frame') as { ts: string }
     expect(Date.parse(first.ts)).toBe(from + 60_000)
     session.close()

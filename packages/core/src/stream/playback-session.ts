@@ -1,10 +1,10 @@
-import { isPlaybackSpeed, parseIsoTimestamp, PLAYBACK_FPS, PLAYBACK_SPEED } from '../contract/playback.js'
+import { PLAYBACK_FPS, PLAYBACK_SPEED, type PlaybackMessage, type PlaybackState, parsePlaybackCtrl } from '../contract/playback.js'
+import type { StreamOrder } from '../contract/stream.js'
+import { type Clock, systemClock, type TimerHandle } from '../util/clock.js'
 import type { LoaderStatus, TimelineLoader } from './timeline-loader.js'
 
 /** Market time per wall time at speed 1: one year of market time per hour. */
 export const MARKET_PER_WALL_AT_SPEED_1 = 8760
-
-export type SessionState = 'connecting' | 'buffering' | 'live' | 'paused' | 'reconnecting' | 'ended' | 'error'
 
 export interface PlaybackSessionOptions {
   /** Frames per second at most (1…60, default 30). */
@@ -15,36 +15,35 @@ export interface PlaybackSessionOptions {
   fromMs?: number
   autoplay?: boolean
   /** Sends one message to the client (an object; the host serialises it). */
-  send: (message: Record<string, unknown>) => void
+  send: (message: PlaybackMessage) => void
   /** False while the client's send buffer is full: frames then coalesce instead of queueing. */
   canSend?: () => boolean
-  now?: () => number
+  clock?: Clock
   heartbeatMs?: number
 }
 
-const COMMANDS = new Set(['play', 'pause', 'seek', 'speed'])
-
 /**
- * One client's playback of a shared timeline (Story 8.5): its own play/pause/seek/speed, frames paced to
+ * One client's playback of a shared timeline: its own play/pause/seek/speed, frames paced to
  * at most `fps` per second at `speed`, and coalescing — a frame emitted after skipped ones carries the
  * latest OHLC/equity and every order of the frames it stands for, with `dropped` counting all frames
  * skipped so far (frames received + last `dropped` = frames played). Per-client state is a few numbers:
  * coalesced orders are read from the shared timeline when the frame goes out.
  */
 export class PlaybackSession {
-  state: SessionState = 'connecting'
+  state: PlaybackState = 'connecting'
   private readonly fps: number
   private speed: number
   private playing: boolean
   /** Index of the next frame not yet sent. */
   private next = 0
-  private clock = Number.NaN
+  /** Market time played up to (ms since the epoch); NaN until playing starts or after a seek. */
+  private marketMs = Number.NaN
   private lastTick = 0
   private dropped = 0
   private position: string | null = null
-  private ticker: ReturnType<typeof setInterval> | undefined
-  private heartbeat: ReturnType<typeof setInterval> | undefined
-  private readonly now: () => number
+  private readonly ticker: TimerHandle
+  private readonly heartbeat: TimerHandle
+  private readonly timers: Clock
   private closed = false
   private readonly onFrames = () => this.sync()
   private readonly onStatus = (s: LoaderStatus) => this.upstreamStatus(s)
@@ -56,45 +55,35 @@ export class PlaybackSession {
     this.fps = Math.min(PLAYBACK_FPS.max, Math.max(PLAYBACK_FPS.min, options.fps ?? PLAYBACK_FPS.default))
     this.speed = options.speed ?? PLAYBACK_SPEED.default
     this.playing = options.autoplay ?? false
-    this.now = options.now ?? (() => performance.now())
+    this.timers = options.clock ?? systemClock
     loader.on('frames', this.onFrames)
     loader.on('status', this.onStatus)
-    this.ticker = setInterval(() => this.tick(), 1000 / this.fps)
-    this.heartbeat = setInterval(() => this.options.send({ t: 'hb' }), options.heartbeatMs ?? 5000)
+    this.ticker = this.timers.setInterval(() => this.tick(), 1000 / this.fps)
+    this.heartbeat = this.timers.setInterval(() => this.options.send({ t: 'hb' }), options.heartbeatMs ?? 5000)
     this.upstreamStatus(loader.status)
     this.sync()
   }
 
   /** Handles one client message; invalid ones get a VALIDATION error and the session goes on. */
   handle(text: string): void {
-    let msg: unknown
-    try {
-      msg = JSON.parse(text)
-    } catch {
-      return this.invalid('invalid JSON')
-    }
-    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return this.invalid('message must be a JSON object')
-    const m = msg as Record<string, unknown>
-    if (m.t !== 'ctrl') return this.invalid('unsupported message')
-    if (typeof m.cmd !== 'string' || !COMMANDS.has(m.cmd)) return this.invalid('invalid ctrl.cmd')
-    const seekTo = m.cmd === 'seek' && typeof m.ts === 'string' ? parseIsoTimestamp(m.ts) : undefined
-    if (m.cmd === 'seek' && seekTo === undefined) return this.invalid('seek needs ts: an ISO-8601 timestamp with a zone, e.g. 2024-12-02T14:30:00Z')
-    if (m.cmd === 'speed' && !isPlaybackSpeed(m.speed)) return this.invalid(`speed needs a number in [${PLAYBACK_SPEED.min}, ${PLAYBACK_SPEED.max}]`)
+    const parsed = parsePlaybackCtrl(text)
+    if (!parsed.ok) return this.invalid(parsed.error)
+    const m = parsed.msg
     this.options.send({ ...m, echo: true })
     switch (m.cmd) {
       case 'play':
         this.playing = true
-        this.clock = Number.NaN
+        this.marketMs = Number.NaN
         break
       case 'pause':
         this.playing = false
         break
       case 'seek':
-        this.next = this.loader.timeline.indexAtOrAfter(seekTo as number)
-        this.clock = Number.NaN
+        this.next = this.loader.timeline.indexAtOrAfter(parsed.seekToMs as number)
+        this.marketMs = Number.NaN
         break
       case 'speed':
-        this.speed = m.speed as number
+        this.speed = m.speed
         break
     }
     this.sync()
@@ -103,8 +92,8 @@ export class PlaybackSession {
   close(): void {
     if (this.closed) return
     this.closed = true
-    clearInterval(this.ticker)
-    clearInterval(this.heartbeat)
+    this.timers.clearInterval(this.ticker)
+    this.timers.clearInterval(this.heartbeat)
     this.loader.off('frames', this.onFrames)
     this.loader.off('status', this.onStatus)
   }
@@ -115,7 +104,7 @@ export class PlaybackSession {
 
   private announced = false
 
-  private setState(state: SessionState, extra: Record<string, unknown> = {}): void {
+  private setState(state: PlaybackState, extra: { attempt?: number; retry_in_ms?: number } = {}): void {
     if (this.announced && state === this.state && Object.keys(extra).length === 0) return
     this.announced = true
     this.state = state
@@ -155,26 +144,26 @@ export class PlaybackSession {
     if (this.closed || !this.playing || this.state === 'ended' || this.state === 'error') return
     if (this.options.fromMs !== undefined) return this.sync()
     const tl = this.loader.timeline
-    const now = this.now()
+    const now = this.timers.now()
     if (this.next >= tl.length) {
       this.sync()
       return
     }
-    if (Number.isNaN(this.clock)) this.clock = tl.timeAt(this.next) - 1
-    else this.clock += (now - this.lastTick) * MARKET_PER_WALL_AT_SPEED_1 * this.speed
+    if (Number.isNaN(this.marketMs)) this.marketMs = tl.timeAt(this.next) - 1
+    else this.marketMs += (now - this.lastTick) * MARKET_PER_WALL_AT_SPEED_1 * this.speed
     this.lastTick = now
     // Never run ahead of the data while it is still arriving.
-    if (!tl.complete && this.clock > tl.lastTs) this.clock = tl.lastTs
-    const last = tl.indexAfter(this.clock) - 1
+    if (!tl.complete && this.marketMs > tl.lastTs) this.marketMs = tl.lastTs
+    const last = tl.indexAfter(this.marketMs) - 1
     if (last < this.next) return
     if (this.options.canSend && !this.options.canSend()) return // slow client: these frames coalesce into the next one
-    const orders: Record<string, unknown>[] = []
+    const orders: StreamOrder[] = []
     for (let i = this.next; i <= last; i++) for (const o of tl.ordersAt(i)) orders.push(o)
     this.dropped += last - this.next
     const frame = tl.frame(last, orders, this.dropped)
     this.position = frame.ts
     this.next = last + 1
-    this.options.send(frame as unknown as Record<string, unknown>)
+    this.options.send(frame)
     if (this.state !== 'live') this.setState('live')
     if (this.next >= tl.length && tl.complete) this.end()
   }

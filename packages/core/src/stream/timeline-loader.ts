@@ -1,7 +1,7 @@
 import { EventEmitter } from 'eventemitter3'
-import { createParser } from 'eventsource-parser'
-import { type Clock, systemClock } from '../util/clock.js'
-import { type PlaybackFrame, Timeline } from './timeline.js'
+import type { Upstream } from '../upstream/upstream.js'
+import { type Clock, sleep, systemClock } from '../util/clock.js'
+import { Timeline } from './timeline.js'
 
 /** Where a timeline stands, as clients see it. */
 export interface LoaderStatus {
@@ -13,9 +13,9 @@ export interface LoaderStatus {
 }
 
 export interface TimelineLoaderOptions {
-  backendUrl: string
+  /** Where the run stream comes from (through the breaker on a server). */
+  upstream: Upstream
   runId: string
-  fetch?: typeof fetch
   /** The first caller's credentials, forwarded upstream (pools are per credential scope). */
   headers?: Record<string, string>
   /** Reconnect delays (default 1, 2, 4, 8, 16, 30 s — the last repeats), each with ±20 % jitter. */
@@ -47,9 +47,12 @@ export class TimelineLoader extends EventEmitter<{ frames: []; status: [LoaderSt
   private stopped = false
   private abort: AbortController | undefined
   private started = false
+  private announcing: unknown
+  private readonly clock: Clock
 
   constructor(private readonly options: TimelineLoaderOptions) {
     super()
+    this.clock = options.clock ?? systemClock
   }
 
   start(): void {
@@ -100,7 +103,7 @@ export class TimelineLoader extends EventEmitter<{ frames: []; status: [LoaderSt
       const base = backoff[Math.min(attempt - 1, backoff.length - 1)] as number
       const delay = Math.round(base * (0.8 + 0.4 * random()))
       this.setStatus({ state: 'reconnecting', source: 'upstream', attempt, retry_in_ms: delay })
-      await new Promise((r) => setTimeout(r, delay))
+      await sleep(this.clock, delay)
     }
   }
 
@@ -118,52 +121,44 @@ export class TimelineLoader extends EventEmitter<{ frames: []; status: [LoaderSt
     }
   }
 
-  private async readOnce(): Promise<{ kind: 'end' } | { kind: 'error'; error: { code: string; msg: string } } | { kind: 'broken'; reason: string }> {
-    const f = this.options.fetch ?? fetch
+  /** Announces new frames at most once per event-loop turn: a network chunk's worth at a time, not per frame. */
+  private announce(): void {
+    if (this.announcing !== undefined) return
+    this.announcing = this.clock.setTimeout(() => {
+      this.announcing = undefined
+      this.emit('frames')
+    }, 0)
+  }
+
+  /** Announces pending frames now (before a status change, so clients see frames first). */
+  private flushAnnounce(): void {
+    if (this.announcing === undefined) return
+    this.clock.clearTimeout(this.announcing)
+    this.announcing = undefined
+    this.emit('frames')
+  }
+
+  private async readOnce(): Promise<
+    { kind: 'end' } | { kind: 'error'; error: { code: string; msg: string } } | { kind: 'broken'; reason: string }
+  > {
     this.abort = new AbortController()
     this.fetches++
-    let res: Response
     try {
-      res = await f(`${this.options.backendUrl.replace(/\/+$/, '')}/backtests/${encodeURIComponent(this.options.runId)}/stream`, {
+      for await (const ev of this.options.upstream.runStream(this.options.runId, {
         headers: this.options.headers,
         signal: this.abort.signal,
-      })
-    } catch (err) {
-      return { kind: 'broken', reason: (err as Error).message }
-    }
-    if (!res.ok || !res.body) return { kind: 'broken', reason: `upstream answered ${res.status}` }
-    let result: { kind: 'end' } | { kind: 'error'; error: { code: string; msg: string } } | undefined
-    let added = 0
-    const parser = createParser({
-      onEvent: (ev) => {
-        if (ev.event === 'frame') {
-          if (this.timeline.push(JSON.parse(ev.data) as PlaybackFrame)) added++
-        } else if (ev.event === 'end') result = { kind: 'end' }
-        else if (ev.event === 'error') {
-          const e = JSON.parse(ev.data) as { code?: string; msg?: string }
-          result = { kind: 'error', error: { code: e.code ?? 'STREAM_ERROR', msg: e.msg ?? 'stream failed' } }
+      })) {
+        if (ev.type === 'frame') {
+          if (this.timeline.push(ev.frame)) this.announce()
+          continue
         }
-      },
-    })
-    const decoder = new TextDecoder()
-    const reader = res.body.getReader()
-    try {
-      for (;;) {
-        const { value, done } = await reader.read()
-        if (done) break
-        parser.feed(decoder.decode(value, { stream: true }))
-        if (added > 0) {
-          added = 0
-          this.emit('frames')
-        }
-        if (result) break
+        return ev.type === 'end' ? { kind: 'end' } : { kind: 'error', error: { code: ev.code, msg: ev.msg } }
       }
+      return { kind: 'broken', reason: 'the upstream stream ended without its end event' }
     } catch (err) {
       return { kind: 'broken', reason: (err as Error).message }
     } finally {
-      await reader.cancel().catch(() => {})
+      this.flushAnnounce()
     }
-    if (added > 0) this.emit('frames')
-    return result ?? { kind: 'broken', reason: 'the upstream stream ended without its end event' }
   }
 }

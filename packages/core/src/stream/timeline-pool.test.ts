@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest'
+import type { Upstream } from '../upstream/upstream.js'
+import { ManualClock } from '../util/clock.js'
 import { TimelineLoader } from './timeline-loader.js'
 import { TimelinePool } from './timeline-pool.js'
 
+/** A loader that never fetches, holding `frames` frames (about 56 bytes each, at typed-array capacity). */
 const idleLoader = (frames: number) => {
-  const l = new TimelineLoader({ backendUrl: 'http://127.0.0.1:9', runId: 'x', maxAttempts: 0 })
-  for (let i = 0; i < frames; i++) l.timeline.push({ ts: new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString(), ohlc: null, orders: [], equity: { value: i } })
+  const l = new TimelineLoader({ upstream: {} as Upstream, runId: 'x', maxAttempts: 0 })
+  for (let i = 0; i < frames; i++)
+    l.timeline.push({ ts: new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString(), ohlc: null, orders: [], equity: { value: i } })
   l.start = () => {}
   return l
 }
@@ -24,13 +28,27 @@ describe('TimelinePool', () => {
     pool.close()
   })
 
-  it('evicts the least recently used timelines without clients when over its byte bound', () => {
-    const pool = new TimelinePool(1)
-    pool.acquire('old', () => idleLoader(2000))
+  it('evicts the least recently used timelines without clients, oldest first, only as far as needed', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1))
+    const one = idleLoader(2000).timeline.bytes
+    // Room for four timelines: the fifth forces out exactly one.
+    const pool = new TimelinePool(4 * one, clock)
+    for (const key of ['a', 'b', 'c']) {
+      pool.acquire(key, () => idleLoader(2000))
+      clock.tick(1000)
+    }
+    // Release in a different order than acquired: c, then a, then b — "c" is now the least recently used.
+    for (const key of ['c', 'a', 'b']) {
+      pool.release(key)
+      clock.tick(1000)
+    }
     pool.acquire('busy', () => idleLoader(2000))
-    pool.release('old')
+    expect(pool.keys()).toEqual(['a', 'b', 'c', 'busy'])
     pool.acquire('new', () => idleLoader(2000))
-    expect(pool.size).toBe(2) // "old" had no clients and went; "busy" and "new" are in use
+    expect(pool.keys()).toEqual(['a', 'b', 'busy', 'new'])
+    clock.tick(1000)
+    pool.acquire('newer', () => idleLoader(2000))
+    expect(pool.keys()).toEqual(['b', 'busy', 'new', 'newer'])
     pool.close()
   })
 })

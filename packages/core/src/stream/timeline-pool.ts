@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../util/clock.js'
 import type { TimelineLoader } from './timeline-loader.js'
 
 interface Entry {
@@ -14,19 +15,22 @@ interface Entry {
 export class TimelinePool {
   private readonly entries = new Map<string, Entry>()
 
-  constructor(private readonly maxBytes = 512 * 1024 * 1024) {}
+  constructor(
+    private readonly maxBytes = 512 * 1024 * 1024,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /** The loader for `key`, created (and started) by `create` on first use; counts the client in. */
   acquire(key: string, create: () => TimelineLoader): TimelineLoader {
     let entry = this.entries.get(key)
     if (!entry || entry.loader.status.state === 'error') {
       entry?.loader.stop()
-      entry = { loader: create(), clients: 0, lastUsed: Date.now() }
+      entry = { loader: create(), clients: 0, lastUsed: this.clock.now() }
       this.entries.set(key, entry)
       entry.loader.start()
     }
     entry.clients++
-    entry.lastUsed = Date.now()
+    entry.lastUsed = this.clock.now()
     this.evict()
     return entry.loader
   }
@@ -36,7 +40,7 @@ export class TimelinePool {
     const entry = this.entries.get(key)
     if (!entry) return
     entry.clients = Math.max(0, entry.clients - 1)
-    entry.lastUsed = Date.now()
+    entry.lastUsed = this.clock.now()
     this.evict()
   }
 
@@ -48,6 +52,11 @@ export class TimelinePool {
 
   get size(): number {
     return this.entries.size
+  }
+
+  /** The pooled keys, in insertion order. */
+  keys(): string[] {
+    return [...this.entries.keys()]
   }
 
   private evict(): void {

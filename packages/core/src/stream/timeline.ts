@@ -1,14 +1,5 @@
-import { isoSeconds } from '../chart/columnar.js'
-
-/** One playback frame in the upstream's shape (contract §7). */
-export interface PlaybackFrame {
-  t: 'frame'
-  ts: string
-  ohlc: { o: number; h: number; l: number; c: number; v: number } | null
-  orders: Record<string, unknown>[]
-  equity: { ts: string; value: number }
-  dropped: number
-}
+import type { PlaybackFrame, StreamOrder } from '../contract/stream.js'
+import { isoSeconds } from '../contract/time.js'
 
 /**
  * A run's playback timeline, stored compactly: one slot per frame in typed arrays (time, equity, OHLCV with
@@ -19,7 +10,7 @@ export class Timeline {
   private ts = new Float64Array(1024)
   private equity = new Float64Array(1024)
   private ohlcv = new Float64Array(1024 * 5)
-  private readonly orders = new Map<number, Record<string, unknown>[]>()
+  private readonly orders = new Map<number, StreamOrder[]>()
   private n = 0
   /** True once the last frame is in (the upstream sent `end`, or the artifacts were read whole). */
   complete = false
@@ -34,7 +25,7 @@ export class Timeline {
   }
 
   /** Appends a frame; frames at or before the last one held are ignored (dedupe on resume). */
-  push(frame: { ts: string; ohlc: PlaybackFrame['ohlc']; orders: Record<string, unknown>[]; equity: { value: number } }): boolean {
+  push(frame: { ts: string; ohlc: PlaybackFrame['ohlc']; orders: StreamOrder[]; equity: { value: number } }): boolean {
     const t = Date.parse(frame.ts)
     if (!(t > this.lastTs)) return false
     if (this.n === this.ts.length) this.grow()
@@ -52,7 +43,7 @@ export class Timeline {
     return this.ts[i] as number
   }
 
-  ordersAt(i: number): Record<string, unknown>[] {
+  ordersAt(i: number): StreamOrder[] {
     return this.orders.get(i) ?? []
   }
 
@@ -74,14 +65,22 @@ export class Timeline {
   }
 
   /** Frame `i` in the upstream's shape, carrying `orders` and `dropped` as given (for coalesced frames). */
-  frame(i: number, orders: Record<string, unknown>[], dropped: number): PlaybackFrame {
+  frame(i: number, orders: StreamOrder[], dropped: number): PlaybackFrame {
     const ts = isoSeconds(this.ts[i] as number)
     const b = i * 5
     const o = this.ohlcv[b] as number
     return {
       t: 'frame',
       ts,
-      ohlc: Number.isNaN(o) ? null : { o, h: this.ohlcv[b + 1] as number, l: this.ohlcv[b + 2] as number, c: this.ohlcv[b + 3] as number, v: this.ohlcv[b + 4] as number },
+      ohlc: Number.isNaN(o)
+        ? null
+        : {
+            o,
+            h: this.ohlcv[b + 1] as number,
+            l: this.ohlcv[b + 2] as number,
+            c: this.ohlcv[b + 3] as number,
+            v: this.ohlcv[b + 4] as number,
+          },
       orders,
       equity: { ts, value: this.equity[i] as number },
       dropped,

@@ -1,7 +1,9 @@
+import { createParser } from 'eventsource-parser'
 import ky, { TimeoutError } from 'ky'
 import type { z } from 'zod'
 import { CreateBacktestResponseSchema, HealthzSchema, RunDetailSchema, RunListSchema } from '../contract/backtests.js'
 import { BarsResponseSchema, DailyBarsResponseSchema, DecimatedBarsResponseSchema } from '../contract/bars.js'
+import type { PlaybackFrame, RunStreamEvent } from '../contract/stream.js'
 import { UpstreamContractError, UpstreamHttpError, UpstreamTimeoutError, UpstreamUnavailableError } from '../errors/upstream-errors.js'
 import type { CallOptions, Upstream } from './upstream.js'
 
@@ -76,8 +78,62 @@ export function createUpstreamClient(options: UpstreamClientOptions): Upstream {
     return parsed.data
   }
 
+  /** Opens the run stream and yields its events as they arrive. */
+  async function* runStream(runId: string, call: CallOptions = {}): AsyncGenerator<RunStreamEvent> {
+    const timeout = call.timeoutMs ?? options.timeoutMs ?? 10_000
+    let response: Response
+    try {
+      response = await http(`backtests/${encodeURIComponent(runId)}/stream`, { headers: call.headers, signal: call.signal, timeout })
+      if (!response.ok || !response.body) {
+        const body = await response.text().catch(() => '')
+        throw new UpstreamHttpError(response.status, body, response.headers.get('content-type'))
+      }
+    } catch (err) {
+      throw translate(err, timeout)
+    }
+    const queue: RunStreamEvent[] = []
+    const parser = createParser({
+      onEvent(ev) {
+        if (ev.event === 'frame') queue.push({ type: 'frame', frame: JSON.parse(ev.data) as PlaybackFrame })
+        else if (ev.event === 'end') queue.push({ type: 'end' })
+        else if (ev.event === 'error') {
+          const e = JSON.parse(ev.data) as { code?: string; msg?: string }
+          queue.push({ type: 'error', code: e.code ?? 'STREAM_ERROR', msg: e.msg ?? 'stream failed' })
+        }
+      },
+    })
+    const reader = response.body.getReader()
+    const decoder = new TextDecoder()
+    let frames = 0
+    try {
+      for (;;) {
+        let chunk: ReadableStreamReadResult<Uint8Array>
+        try {
+          chunk = await reader.read()
+        } catch (err) {
+          throw new UpstreamUnavailableError(`upstream stream broke after ${frames} frames: ${(err as Error).message}`, undefined, {
+            cause: err,
+          })
+        }
+        if (chunk.done) break
+        parser.feed(decoder.decode(chunk.value, { stream: true }))
+        while (queue.length) {
+          const ev = queue.shift() as RunStreamEvent
+          if (ev.type === 'frame') frames++
+          yield ev
+          if (ev.type !== 'frame') return
+        }
+      }
+      throw new UpstreamUnavailableError(`upstream stream ended without its end event after ${frames} frames`)
+    } finally {
+      // Done, failed or abandoned by the consumer: the response is not read any further.
+      await reader.cancel().catch(() => {})
+    }
+  }
+
   return {
     baseUrl,
+    runStream,
     healthz: (o) => call(HealthzSchema, 'get', 'healthz', o),
     listBacktests: (q = {}, o) => call(RunListSchema, 'get', 'backtests', o, { searchParams: searchOf(q) }),
     getRun: (id, o) => call(RunDetailSchema, 'get', `backtests/${encodeURIComponent(id)}`, o),
@@ -89,8 +145,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): Upstream {
     dailyBars: (q, o) => call(DailyBarsResponseSchema, 'get', 'bars/daily', o, { searchParams: searchOf(q) }),
     minuteBars: (q, o) => call(BarsResponseSchema, 'get', 'bars/minute', o, { searchParams: searchOf(q) }),
     hourBars: (q, o) => call(BarsResponseSchema, 'get', 'bars/hour', o, { searchParams: searchOf(q) }),
-    minuteDecimatedBars: (q, o) =>
-      call(DecimatedBarsResponseSchema, 'get', 'bars/minute_decimated', o, { searchParams: searchOf(q) }),
+    minuteDecimatedBars: (q, o) => call(DecimatedBarsResponseSchema, 'get', 'bars/minute_decimated', o, { searchParams: searchOf(q) }),
   }
 }
 

@@ -1,2 +1,2 @@
-export type { BarsQuery, CallOptions, ListQuery, Upstream } from './upstream.js'
 export { createUpstreamClient, type UpstreamClientOptions } from './client.js'
+export type { BarsQuery, CallOptions, ListQuery, Upstream } from './upstream.js'

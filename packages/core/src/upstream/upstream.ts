@@ -1,6 +1,6 @@
-import type { z } from 'zod'
 import type { CreateBacktestRequest, CreateBacktestResponse, RunDetail, RunList } from '../contract/backtests.js'
 import type { BarsResponse, DailyBarsResponse, DecimatedBarsResponse } from '../contract/bars.js'
+import type { RunStreamEvent } from '../contract/stream.js'
 
 /** Per-call options: the caller's credentials and tracing headers travel with every upstream request. */
 export interface CallOptions {
@@ -39,7 +39,16 @@ export interface Upstream {
   dailyBars(query: BarsQuery, options?: CallOptions): Promise<DailyBarsResponse>
   minuteBars(query: BarsQuery & { from: string; to: string }, options?: CallOptions): Promise<BarsResponse>
   hourBars(query: BarsQuery & { from: string; to: string }, options?: CallOptions): Promise<BarsResponse>
-  minuteDecimatedBars(query: BarsQuery & { from: string; to: string; target?: number }, options?: CallOptions): Promise<DecimatedBarsResponse>
+  minuteDecimatedBars(
+    query: BarsQuery & { from: string; to: string; target?: number },
+    options?: CallOptions,
+  ): Promise<DecimatedBarsResponse>
+  /**
+   * The run's SSE stream (`GET /backtests/{id}/stream`), event by event, until `end` or an in-band
+   * `error`. Opening it fails like any call (typed errors; through the breaker when wrapped); a
+   * connection that breaks mid-stream throws {@link UpstreamUnavailableError} from the iteration. The
+   * upstream cannot resume: every read starts at the first frame. `timeoutMs` bounds the wait for the
+   * response head only.
+   */
+  runStream(runId: string, options?: CallOptions): AsyncIterable<RunStreamEvent>
 }
-
-export type Parsed<S extends z.ZodType> = z.infer<S>

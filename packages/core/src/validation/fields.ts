@@ -1,7 +1,13 @@
 import { z } from 'zod'
+import type { FieldIssue } from '../errors/validation-error.js'
 
-/** Symbols as the BFF accepts them: letters, digits, `.` and `-`, 1..16 characters (no path tricks). */
-export const SYMBOL_RE = /^[A-Za-z0-9.\-]{1,16}$/
+/**
+ * Query fields as the BFF's own endpoints accept them — strict, unlike the minimal guard in front of the
+ * pass-through, which follows the upstream's looser rules (`python-semantics.ts`).
+ */
+
+/** Symbols: letters, digits, `.` and `-`, 1..16 characters (no path tricks). */
+export const SYMBOL_RE = /^[A-Za-z0-9.-]{1,16}$/
 
 export const symbolField = z.string().regex(SYMBOL_RE, 'must match ^[A-Za-z0-9.-]{1,16}$')
 
@@ -19,9 +25,31 @@ export const dateField = z.string().refine(isRealDate, 'must be a real date in Y
 /** An integer as a query string carries it (optional sign, digits only). */
 export const intField = z.string().regex(/^[+-]?\d{1,15}$/, 'must be an integer')
 
+/** A non-negative integer query value, as a number. */
+export const naturalField = z
+  .string()
+  .regex(/^\d{1,15}$/, 'must be an integer')
+  .transform(Number)
+
 /** Booleans spelled the way the upstream (pydantic 1) accepts them. */
 export const BOOL_WORDS = ['0', 'off', 'f', 'false', 'n', 'no', '1', 'on', 't', 'true', 'y', 'yes'] as const
 export const boolField = z
   .string()
   .refine((s) => (BOOL_WORDS as readonly string[]).includes(s.toLowerCase()), 'must be a boolean (true/false)')
 export const parseBool = (s: string): boolean => ['1', 'on', 't', 'true', 'y', 'yes'].includes(s.toLowerCase())
+
+/** A boolean query value, as a boolean. */
+export const boolQueryField = boolField.transform(parseBool)
+
+/** The first value of each parameter (a repeated parameter counts once), undefined values dropped. */
+export function firstValues(params: URLSearchParams | Record<string, string | undefined>): Record<string, string> {
+  const raw: Record<string, string> = {}
+  const entries = params instanceof URLSearchParams ? [...params.entries()] : Object.entries(params)
+  for (const [k, v] of entries) if (v !== undefined && !(k in raw)) raw[k] = v
+  return raw
+}
+
+/** zod issues as the field list of a `VALIDATION` envelope (a missing field reads "is required"). */
+export function fieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((i) => ({ field: String(i.path[0] ?? 'query'), message: i.code === 'invalid_type' ? 'is required' : i.message }))
+}

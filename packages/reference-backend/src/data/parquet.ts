@@ -56,9 +56,7 @@ async function decode(path: string): Promise<ParquetTable> {
     name: el.name,
     type: el.type as string | undefined,
     timestamp:
-      el.logical_type?.type === 'TIMESTAMP' ||
-      el.converted_type === 'TIMESTAMP_MILLIS' ||
-      el.converted_type === 'TIMESTAMP_MICROS',
+      el.logical_type?.type === 'TIMESTAMP' || el.converted_type === 'TIMESTAMP_MILLIS' || el.converted_type === 'TIMESTAMP_MICROS',
   }))
   const rows = (await parquetReadObjects({ file, metadata, compressors })) as Record<string, unknown>[]
   return { columns, rows }

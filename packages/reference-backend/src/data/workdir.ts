@@ -2,7 +2,7 @@ import { existsSync, realpathSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { Catalog } from './catalog.js'
-import { ParquetReader, epochMs, isoZ } from './parquet.js'
+import { epochMs, isoZ, ParquetReader } from './parquet.js'
 
 export interface Bar {
   /** Bar start, ms since the epoch (UTC). */
@@ -35,7 +35,8 @@ export class Workdir {
   constructor(root: string) {
     const abs = path.resolve(root)
     if (!existsSync(abs)) throw new WorkdirError(`root ${abs} does not exist`)
-    if (!existsSync(path.join(abs, 'data'))) throw new WorkdirError(`root ${abs} has no data/ folder (expected a Hewston working directory)`)
+    if (!existsSync(path.join(abs, 'data')))
+      throw new WorkdirError(`root ${abs} has no data/ folder (expected a Hewston working directory)`)
     const catalogPath = path.join(abs, 'data', 'catalog.sqlite')
     if (!existsSync(catalogPath)) throw new WorkdirError(`root ${abs} has no data/catalog.sqlite`)
     this.root = realpathSync(abs)
@@ -71,7 +72,10 @@ export class Workdir {
     if (!dir || symbol === '') return []
     try {
       const names = await readdir(dir)
-      return names.filter((n) => /^\d{4}$/.test(n)).map(Number).sort((a, b) => a - b)
+      return names
+        .filter((n) => /^\d{4}$/.test(n))
+        .map(Number)
+        .sort((a, b) => a - b)
     } catch {
       return []
     }

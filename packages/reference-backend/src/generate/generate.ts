@@ -1,8 +1,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parquetWriteBuffer } from 'hyparquet-writer'
-import { SESSION_MINUTES, sessionOpenUtc, tradingDays } from './calendar.js'
 import { openSqlite } from '../data/sqlite.js'
+import { SESSION_MINUTES, sessionOpenUtc, tradingDays } from './calendar.js'
 import { CATALOG_DDL } from './catalog-ddl.js'
 import { gaussian, hash32, seededRandom } from './random.js'
 
@@ -78,9 +78,7 @@ export function generateWorkdir(options: GenerateOptions): GenerateResult {
        @code_hash, @created_at, @status, @duration_ms, @metrics_path, @equity_path, @orders_path, @fills_path,
        @run_manifest_path, NULL, NULL)`,
   )
-  const insertMetrics = db.prepare(
-    `INSERT INTO run_metrics (run_id, total_return, max_drawdown, computed_at) VALUES (?, ?, ?, ?)`,
-  )
+  const insertMetrics = db.prepare(`INSERT INTO run_metrics (run_id, total_return, max_drawdown, computed_at) VALUES (?, ?, ?, ?)`)
 
   const result: GenerateResult = { root, symbols, years, minuteBars: 0, runs: [] }
   let runCounter = 0
@@ -176,8 +174,18 @@ export function generateWorkdir(options: GenerateOptions): GenerateResult {
           run_manifest_path: `${dir}/run-manifest.json`,
         })
         insertMetrics.run(runId, metrics.total_return, metrics.max_drawdown, runCreated)
-        result.runs.push({ runId, symbol, year, from: day(plan.from), to: day(plan.to), equityRows: run.equity.length, orders: run.orders.length })
-        log(`  run ${runId} (${symbol} ${day(plan.from)}..${day(plan.to)}, SMA ${plan.fast}/${plan.slow}): ${run.equity.length.toLocaleString('en-US')} equity rows, ${run.orders.length} orders`)
+        result.runs.push({
+          runId,
+          symbol,
+          year,
+          from: day(plan.from),
+          to: day(plan.to),
+          equityRows: run.equity.length,
+          orders: run.orders.length,
+        })
+        log(
+          `  run ${runId} (${symbol} ${day(plan.from)}..${day(plan.to)}, SMA ${plan.fast}/${plan.slow}): ${run.equity.length.toLocaleString('en-US')} equity rows, ${run.orders.length} orders`,
+        )
       }
     }
   }
@@ -229,7 +237,9 @@ function dailyBars(m: MinuteBars): MinuteBars {
       out.h[k] = Math.max(out.h[k] as number, m.h[i] as number)
       out.l[k] = Math.min(out.l[k] as number, m.l[i] as number)
       out.c[k] = m.c[i] as number
-      out.vw[k] = ((out.vw[k] as number) * (out.v[k] as number) + (m.vw[i] as number) * (m.v[i] as number)) / ((out.v[k] as number) + (m.v[i] as number))
+      out.vw[k] =
+        ((out.vw[k] as number) * (out.v[k] as number) + (m.vw[i] as number) * (m.v[i] as number)) /
+        ((out.v[k] as number) + (m.v[i] as number))
       out.v[k] = (out.v[k] as number) + (m.v[i] as number)
       out.n[k] = (out.n[k] as number) + (m.n[i] as number)
     } else {

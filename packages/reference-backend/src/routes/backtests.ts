@@ -1,9 +1,9 @@
-import { randomBytes, createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Workdir } from '../data/workdir.js'
-import { type Reply, Unhandled, json } from '../http/reply.js'
+import { json, type Reply, Unhandled } from '../http/reply.js'
 import { PyFloat, type PyValue, pyLoads } from '../py-json.js'
-import { QueryErrors, intParam, pyInt } from '../py-params.js'
+import { intParam, pyInt, QueryErrors } from '../py-params.js'
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v))
 
@@ -152,7 +152,12 @@ export async function createBacktest(req: IncomingMessage, body: Buffer, wd: Wor
   const datasetId = truthy(payload.dataset_id) ? String(payload.dataset_id) : `${payload.symbol}-${payload.year}-1m`
   if (!wd.catalog.getDataset(datasetId)) return bad(`dataset ${datasetId} not found`)
   const inputHash = createHash('sha256')
-    .update(JSON.stringify([datasetId, payload.strategy_id, params, payload.seed, payload.slippage_fees, payload.speed, payload.from, payload.to], (_k, v) => (typeof v === 'bigint' ? v.toString() : v instanceof PyFloat ? v.value : v)))
+    .update(
+      JSON.stringify(
+        [datasetId, payload.strategy_id, params, payload.seed, payload.slippage_fees, payload.speed, payload.from, payload.to],
+        (_k, v) => (typeof v === 'bigint' ? v.toString() : v instanceof PyFloat ? v.value : v),
+      ),
+    )
     .digest('hex')
   const byInput = pending.byInputHash.get(inputHash)
   if (byInput) return json(200, { run_id: byInput, status: 'EXISTS' })

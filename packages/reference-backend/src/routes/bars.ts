@@ -1,7 +1,7 @@
-import { type Bar, type BarTimeframe, type Workdir, isoZ } from '../data/workdir.js'
-import { type Reply, Unhandled, json, rawJson } from '../http/reply.js'
+import { type Bar, type BarTimeframe, isoZ, type Workdir } from '../data/workdir.js'
+import { json, type Reply, rawJson, Unhandled } from '../http/reply.js'
 import { pyFloatRepr, pyString } from '../py-json.js'
-import { QueryErrors, boolParam, intParam, pyDate, pyInt, requiredString } from '../py-params.js'
+import { boolParam, intParam, pyDate, pyInt, QueryErrors, requiredString } from '../py-params.js'
 
 const DAY_MS = 86_400_000
 const MINUTE_MS = 60_000
@@ -77,10 +77,7 @@ export async function barsRoute(kind: Kind, q: URLSearchParams, wd: Workdir): Pr
       const stride = decimationStride(start, end, target)
       const width = stride * MINUTE_MS
       const bars = bucketBars(rows, (t) => Math.floor(t / width) * width)
-      return rawJson(
-        200,
-        `${head}${bars.map(minuteBar).join(',')}],"meta":{"stride_minutes":${stride},"points":${bars.length}}}`,
-      )
+      return rawJson(200, `${head}${bars.map(minuteBar).join(',')}],"meta":{"stride_minutes":${stride},"points":${bars.length}}}`)
     }
   }
 }
@@ -120,7 +117,5 @@ export function bucketBars(rows: readonly Bar[], bucketOf: (t: number) => number
 }
 
 const f = pyFloatRepr
-const minuteBar = (b: Bar): string =>
-  `{"t":"${isoZ(b.t)}","o":${f(b.o)},"h":${f(b.h)},"l":${f(b.l)},"c":${f(b.c)},"v":${b.v}}`
-const dailyBar = (b: Bar): string =>
-  `{"t":"${isoZ(b.t)}","o":${f(b.o)},"h":${f(b.h)},"l":${f(b.l)},"c":${f(b.c)},"v":${b.v},"n":${b.n}}`
+const minuteBar = (b: Bar): string => `{"t":"${isoZ(b.t)}","o":${f(b.o)},"h":${f(b.h)},"l":${f(b.l)},"c":${f(b.c)},"v":${b.v}}`
+const dailyBar = (b: Bar): string => `{"t":"${isoZ(b.t)}","o":${f(b.o)},"h":${f(b.h)},"l":${f(b.l)},"c":${f(b.c)},"v":${b.v},"n":${b.n}}`

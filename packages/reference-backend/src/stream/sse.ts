@@ -7,7 +7,12 @@ import { loadTimeline } from './timeline.js'
 const CHUNK_BYTES = 64 * 1024
 
 /** `GET /backtests/{run_id}/stream`: every frame as `event: frame`, then `event: end` (or one `event: error`). */
-export async function streamSse(res: ServerResponse, runId: string, ctx: StreamContext, corsHeaders: Record<string, string> = {}): Promise<void> {
+export async function streamSse(
+  res: ServerResponse,
+  runId: string,
+  ctx: StreamContext,
+  corsHeaders: Record<string, string> = {},
+): Promise<void> {
   res.writeHead(200, {
     ...corsHeaders,
     server: 'uvicorn',
@@ -59,15 +64,16 @@ export async function streamSse(res: ServerResponse, runId: string, ctx: StreamC
     if (buf.length >= CHUNK_BYTES) {
       const ok = res.write(buf)
       buf = ''
-      if (!ok) await new Promise<void>((resolve) => {
-        const done = () => {
-          res.off('drain', done)
-          res.off('close', done)
-          resolve()
-        }
-        res.on('drain', done)
-        res.on('close', done)
-      })
+      if (!ok)
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done)
+            res.off('close', done)
+            resolve()
+          }
+          res.on('drain', done)
+          res.on('close', done)
+        })
     }
   }
   res.end(`${buf}event: end\ndata: {}\n\n`)

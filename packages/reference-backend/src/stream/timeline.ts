@@ -1,5 +1,5 @@
-import type { Workdir } from '../data/workdir.js'
 import { epochMs, isoZ } from '../data/parquet.js'
+import type { Workdir } from '../data/workdir.js'
 import { PyFloat, type PyValue, pyDumps, pyFloatRepr } from '../py-json.js'
 
 /** A run's playback: one frame per row of its `equity.parquet`, as the upstream's streamer builds them. */
@@ -10,7 +10,8 @@ export interface Timeline {
 }
 
 /** The streamer's failure, carried in-band as `STREAM_ERROR` with this message. */
-export class StreamError extends Error {}
+/** The upstream streamer gives up on a run (unknown run, missing artifact): the text goes out as STREAM_ERROR. */
+export class StreamFailure extends Error {}
 
 const f = pyFloatRepr
 
@@ -21,10 +22,10 @@ const f = pyFloatRepr
  */
 export async function loadTimeline(wd: Workdir, runId: string): Promise<Timeline> {
   const run = wd.catalog.getRun(runId)
-  if (!run) throw new StreamError(`run not found: ${runId}`)
+  if (!run) throw new StreamFailure(`run not found: ${runId}`)
   const artifact = (rel: string | null, what: string): string => {
     const p = rel ? wd.resolve(rel) : undefined
-    if (!p) throw new StreamError(`${what} artifact missing for run ${runId}`)
+    if (!p) throw new StreamFailure(`${what} artifact missing for run ${runId}`)
     return p
   }
   const equity = await wd.parquet.read(artifact(run.equity_path, 'equity'))
@@ -44,7 +45,10 @@ export async function loadTimeline(wd: Workdir, runId: string): Promise<Timeline
       try {
         const bars = await wd.parquet.read(p)
         for (const r of bars.rows) {
-          ohlcByTs.set(epochMs(r.t), `{"o": ${f(Number(r.o))}, "h": ${f(Number(r.h))}, "l": ${f(Number(r.l))}, "c": ${f(Number(r.c))}, "v": ${Number(r.v)}}`)
+          ohlcByTs.set(
+            epochMs(r.t),
+            `{"o": ${f(Number(r.o))}, "h": ${f(Number(r.h))}, "l": ${f(Number(r.l))}, "c": ${f(Number(r.c))}, "v": ${Number(r.v)}}`,
+          )
         }
       } catch {
         // No bars on disk for this dataset (the AAPL-2023 runs): every ohlc is null.

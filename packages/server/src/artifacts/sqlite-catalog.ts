@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs'
-import type { CatalogMetrics, MetricsCatalog } from '@hewston-bff/core'
 import type { DatabaseSync } from 'node:sqlite'
+import type { CatalogMetrics, MetricsCatalog } from '@hewston-bff/core'
 
-const COLUMNS = 'run_id, total_return, cagr, max_drawdown, sharpe, sortino, hit_rate, avg_win, avg_loss, turnover, slippage_share, fees_paid, computed_at'
+const COLUMNS =
+  'run_id, total_return, cagr, max_drawdown, sharpe, sortino, hit_rate, avg_win, avg_loss, turnover, slippage_share, fees_paid, computed_at'
 
 /**
  * The catalog's `run_metrics`, read-only with a busy timeout: the upstream rewrites a view in this file on
@@ -32,7 +33,9 @@ export class SqliteMetricsCatalog implements MetricsCatalog {
   async metrics(runId: string): Promise<CatalogMetrics | undefined> {
     const db = this.open()
     if (!db) return undefined
-    const row = db.prepare(`SELECT ${COLUMNS} FROM run_metrics WHERE run_id = ?`).get(runId) as unknown as (CatalogMetrics & { run_id: string }) | undefined
+    const row = db.prepare(`SELECT ${COLUMNS} FROM run_metrics WHERE run_id = ?`).get(runId) as unknown as
+      | (CatalogMetrics & { run_id: string })
+      | undefined
     if (!row) return undefined
     const { run_id: _r, ...m } = row
     return { ...m }
@@ -44,7 +47,9 @@ export class SqliteMetricsCatalog implements MetricsCatalog {
     const db = this.open()
     if (!db) throw new Error(`no catalog at ${this.file}`)
     if (runIds.length === 0) return out
-    const rows = db.prepare(`SELECT ${COLUMNS} FROM run_metrics WHERE run_id IN (${runIds.map(() => '?').join(',')})`).all(...runIds) as unknown as (CatalogMetrics & { run_id: string })[]
+    const rows = db
+      .prepare(`SELECT ${COLUMNS} FROM run_metrics WHERE run_id IN (${runIds.map(() => '?').join(',')})`)
+      .all(...runIds) as unknown as (CatalogMetrics & { run_id: string })[]
     for (const { run_id, ...m } of rows) out.set(run_id, m)
     return out
   }
@@ -52,7 +57,9 @@ export class SqliteMetricsCatalog implements MetricsCatalog {
   async minuteBarsPath(datasetId: string): Promise<string | undefined> {
     const db = this.open()
     if (!db) return undefined
-    const row = db.prepare('SELECT bars_parquet_json FROM datasets WHERE dataset_id = ?').get(datasetId) as unknown as { bars_parquet_json: string } | undefined
+    const row = db.prepare('SELECT bars_parquet_json FROM datasets WHERE dataset_id = ?').get(datasetId) as unknown as
+      | { bars_parquet_json: string }
+      | undefined
     if (!row) return undefined
     try {
       const paths = JSON.parse(row.bars_parquet_json) as unknown

@@ -1,4 +1,4 @@
-import { STATUS_CODES, type Server } from 'node:http'
+import { type Server, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { errorEnvelope } from '@hewston-bff/core'
@@ -39,13 +39,24 @@ export function serverOptions(limits: ConnectionLimits) {
  * cap — with the canonical envelope and a fresh `x-correlation-id`, then closes the connection (it cannot
  * be trusted to frame another request). Never throws; a socket that cannot be written to is destroyed.
  */
-export function installConnectionGuard(server: Server, limits: ConnectionLimits, observer: { metrics: BffMetrics; logger: Logger }): Set<Socket> {
+export function installConnectionGuard(
+  server: Server,
+  limits: ConnectionLimits,
+  observer: { metrics: BffMetrics; logger: Logger },
+): Set<Socket> {
   const { metrics, logger } = observer
   const sockets = new Set<Socket>()
   server.on('connection', (socket: Socket) => {
     if (sockets.size >= limits.maxConnections) {
       metrics.clientErrors.inc({ reason: 'connection_cap' })
-      writeRawError(socket, 503, 'OVERLOADED', `too many open connections (limit ${limits.maxConnections})`, { limit: limits.maxConnections }, { 'retry-after': '1' })
+      writeRawError(
+        socket,
+        503,
+        'OVERLOADED',
+        `too many open connections (limit ${limits.maxConnections})`,
+        { limit: limits.maxConnections },
+        { 'retry-after': '1' },
+      )
       return
     }
     sockets.add(socket)

@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger.js'
 import type { BffMetrics } from '../observability/metrics.js'
 import { isOwnPath, upstreamPathOf } from '../proxy/paths.js'
 import { sendError } from './errors.js'
-import { type RequestContext, beginRequest } from './request-context.js'
+import { beginRequest, type RequestContext } from './request-context.js'
 
 export interface DispatchDeps {
   /** The BFF's own endpoints (an Express app). */
@@ -31,10 +31,15 @@ export function createDispatcher(deps: DispatchDeps) {
     const ctx = beginRequest(req, res, deps)
     try {
       if ((req.url?.length ?? 0) > deps.maxUrlBytes) {
-        return refuse(res, ctx, new BffError('URI_TOO_LONG', `request target longer than ${deps.maxUrlBytes} bytes`, { limit_bytes: deps.maxUrlBytes }))
+        return refuse(
+          res,
+          ctx,
+          new BffError('URI_TOO_LONG', `request target longer than ${deps.maxUrlBytes} bytes`, { limit_bytes: deps.maxUrlBytes }),
+        )
       }
       if (!ctx.target) return refuse(res, ctx, new BffError('BAD_REQUEST', 'invalid request target'))
-      if (req.httpVersion === '1.1' && req.headers.host === undefined) return refuse(res, ctx, new BffError('BAD_REQUEST', 'HTTP/1.1 request without a Host header'))
+      if (req.httpVersion === '1.1' && req.headers.host === undefined)
+        return refuse(res, ctx, new BffError('BAD_REQUEST', 'HTTP/1.1 request without a Host header'))
       if (isOwnPath(ctx.target.path)) return deps.own(req, res)
       deps.passThrough(req, res, ctx, upstreamPathOf(ctx.target.path))
     } catch (err) {

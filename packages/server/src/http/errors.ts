@@ -1,5 +1,13 @@
-import { type BffError, UpstreamHttpError, UpstreamUnavailableError, errorEnvelope, isBffError } from '@hewston-bff/core'
 import type { ServerResponse } from 'node:http'
+import {
+  type BffError,
+  breakerRetryAfterMs,
+  errorEnvelope,
+  isBffError,
+  UpstreamHttpError,
+  UpstreamUnavailableError,
+  upstreamStatusOf,
+} from '@hewston-bff/core'
 
 /** HTTP status for each error the BFF originates (only the host maps errors to HTTP), by its code. */
 export function statusOf(err: BffError): number {
@@ -46,9 +54,8 @@ export function sendError(res: ServerResponse, err: unknown, correlationId: stri
     return
   }
   if (!isBffError(err)) return writeEnvelope(res, 500, 'INTERNAL', 'internal error', null, correlationId)
-  if (err instanceof UpstreamUnavailableError && err.retryAfterMs !== undefined) {
-    res.setHeader('retry-after', String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))))
-  }
+  const retryAfterMs = breakerRetryAfterMs(err)
+  if (retryAfterMs !== undefined) res.setHeader('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))))
   writeEnvelope(res, statusOf(err), err.code, err.message, err.details, correlationId)
 }
 
@@ -67,13 +74,14 @@ function writeEnvelope(res: ServerResponse, status: number, code: string, messag
  * else is {@link sendError}.
  */
 export function sendAggregateError(res: ServerResponse, err: unknown, correlationId: string): void {
-  if (err instanceof UpstreamHttpError && (err.status === 401 || err.status === 403)) {
-    res.statusCode = err.status
+  const status = upstreamStatusOf(err)
+  if (err instanceof UpstreamHttpError && (status === 401 || status === 403)) {
+    res.statusCode = status
     if (err.contentType) res.setHeader('content-type', err.contentType)
     res.setHeader('content-length', Buffer.byteLength(err.body))
     res.end(err.body)
     return
   }
-  if (err instanceof UpstreamHttpError) return sendError(res, new UpstreamUnavailableError(`upstream answered ${err.status}`), correlationId)
+  if (status !== undefined) return sendError(res, new UpstreamUnavailableError(`upstream answered ${status}`), correlationId)
   sendError(res, err, correlationId)
 }

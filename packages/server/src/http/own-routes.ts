@@ -47,7 +47,11 @@ export function ownRoutes(deps: OwnRoutesDeps): Express {
   app.get('/api/v1/runs/:id/complete', compress, runCompleteRoute(deps.runs))
   app.all('/api/v1/runs/:id/stream', (_req: Request, res: Response) => {
     res.setHeader('upgrade', 'websocket')
-    sendError(res, new BffError('UPGRADE_REQUIRED', 'the playback stream is a WebSocket: connect with ws:// (see docs/stream.md)'), requestContext(res).correlationId)
+    sendError(
+      res,
+      new BffError('UPGRADE_REQUIRED', 'the playback stream is a WebSocket: connect with ws:// (see docs/stream.md)'),
+      requestContext(res).correlationId,
+    )
   })
   app.get('/metrics', async (_req, res) => {
     res.setHeader('content-type', metrics.registry.contentType)

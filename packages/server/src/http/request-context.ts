@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { correlationIdFrom } from '@hewston-bff/core'
 import type { Logger } from '../observability/logger.js'
 import { type BffMetrics, routeLabel } from '../observability/metrics.js'
-import { type RequestTarget, parseRequestTarget } from './request-target.js'
+import { parseRequestTarget, type RequestTarget } from './request-target.js'
 
 /** What the BFF knows about one HTTP request while serving it; routes read it with {@link requestContext}. */
 export interface RequestContext {

@@ -4,10 +4,15 @@ export type { Logger }
 
 /**
  * JSON lines on stdout (or the given stream), one object per event, with the service name on each.
- * Stdout is written asynchronously: lines that arrive while a write is under way are batched into the next
- * one, so a busy proxy does not pay a blocking write per request; pino flushes what is left on exit.
+ * Stdout is written asynchronously in batches — a write once 4 KB of lines have gathered, and at least
+ * every 100 ms — so a busy proxy pays one write per few dozen requests instead of one per request, and a
+ * quiet one still shows its lines within 100 ms. Nothing is dropped: pino flushes what is left on exit.
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options = { level, base: { service: 'hewston-bff' }, timestamp: pino.stdTimeFunctions.isoTime }
-  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }))
+  return pino(
+    options,
+    destination ??
+      pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 100 } as Parameters<typeof pino.destination>[0]),
+  )
 }

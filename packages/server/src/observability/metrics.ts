@@ -1,114 +1,58 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
+const PREFIX = 'hewston_bff_'
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
 /**
  * The BFF's Prometheus metrics, on a registry of its own (no global state: two apps in one process keep
- * separate counts).
+ * separate counts). Every name carries the `hewston_bff_` prefix.
  */
 export class BffMetrics {
   readonly registry = new Registry()
-  readonly requestDuration = new Histogram({
-    name: 'hewston_bff_http_request_duration_seconds',
-    help: 'Duration of HTTP requests served by the BFF',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  })
-  readonly inFlight = new Gauge({
-    name: 'hewston_bff_http_requests_in_flight',
-    help: 'HTTP requests being served',
-    registers: [this.registry],
-  })
-  readonly upstreamDuration = new Histogram({
-    name: 'hewston_bff_upstream_request_duration_seconds',
-    help: 'Time until the upstream answered (response headers)',
-    labelNames: ['route', 'status'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  })
-  readonly upstreamErrors = new Counter({
-    name: 'hewston_bff_upstream_errors_total',
-    help: 'Upstream calls that failed, by kind (unavailable, timeout, reset, breaker_open, status_5xx)',
-    labelNames: ['kind'] as const,
-    registers: [this.registry],
-  })
-  readonly wsConnections = new Gauge({
-    name: 'hewston_bff_ws_connections',
-    help: 'Open client WebSocket connections',
-    labelNames: ['kind'] as const,
-    registers: [this.registry],
-  })
-  readonly wsMessages = new Counter({
-    name: 'hewston_bff_ws_messages_total',
-    help: 'WebSocket messages relayed',
-    labelNames: ['direction'] as const,
-    registers: [this.registry],
-  })
-  readonly breakerState = new Gauge({
-    name: 'hewston_bff_circuit_breaker_state',
-    help: 'Upstream circuit breaker: 0 closed, 1 open, 2 half-open',
-    labelNames: ['upstream'] as const,
-    registers: [this.registry],
-  })
-  readonly validationRejections = new Counter({
-    name: 'hewston_bff_validation_rejections_total',
-    help: 'Requests answered 4xx by the BFF before reaching the upstream',
-    labelNames: ['route'] as const,
-    registers: [this.registry],
-  })
-
-  readonly cacheErrors = new Counter({
-    name: 'hewston_bff_cache_errors_total',
-    help: 'Shared-cache (Redis) operations that failed; requests carried on from memory/upstream',
-    labelNames: ['op'] as const,
-    registers: [this.registry],
-  })
-  readonly redisUp = new Gauge({
-    name: 'hewston_bff_redis_up',
-    help: '1 while the shared cache (Redis) is connected',
-    registers: [this.registry],
-  })
-  readonly chartChunks = new Counter({
-    name: 'hewston_bff_chart_chunks_total',
-    help: 'Chart chunk lookups: hit (cache), miss, shared-fill (filled by another instance); fetch = actual upstream calls',
-    labelNames: ['kind', 'result'] as const,
-    registers: [this.registry],
-  })
-
-  readonly runUpstreamCalls = new Counter({
-    name: 'hewston_bff_run_upstream_calls_total',
-    help: 'Upstream calls made by the complete-run aggregation: run (detail, always, with the caller\'s credentials) and stream (SSE fallback)',
-    labelNames: ['kind'] as const,
-    registers: [this.registry],
-  })
-
-  readonly playbackUpstreamFetches = new Counter({
-    name: 'hewston_bff_playback_timeline_loads_total',
-    help: 'Run timelines the playback pool loaded from the upstream (one per run and credential scope while buffered)',
-    registers: [this.registry],
-  })
-
-  readonly breakerTransitions = new Counter({
-    name: 'hewston_bff_circuit_breaker_transitions_total',
-    help: 'Circuit breaker state changes, by the state entered',
-    labelNames: ['upstream', 'to'] as const,
-    registers: [this.registry],
-  })
-  readonly upstreamRetries = new Counter({
-    name: 'hewston_bff_upstream_retries_total',
-    help: 'Pass-through requests retried once on a fresh connection after a reused keep-alive socket failed before any response',
-    registers: [this.registry],
-  })
-  readonly clientErrors = new Counter({
-    name: 'hewston_bff_client_errors_total',
-    help: 'Requests refused before routing (malformed framing, oversized headers, timeouts, connection cap), by reason',
-    labelNames: ['reason'] as const,
-    registers: [this.registry],
-  })
+  // HTTP
+  readonly requestDuration = this.histogram('http_request_duration_seconds', 'HTTP requests served', ['method', 'route', 'status'])
+  readonly inFlight = this.gauge('http_requests_in_flight', 'HTTP requests being served', [])
+  readonly validationRejections = this.counter('validation_rejections_total', 'Requests refused (4xx) before the upstream', ['route'])
+  /** Refused before routing: malformed framing, oversized heads, slow clients, the connection cap. */
+  readonly clientErrors = this.counter('client_errors_total', 'Requests refused before routing, by reason', ['reason'])
+  // Upstream
+  readonly upstreamDuration = this.histogram('upstream_request_duration_seconds', 'Time to the upstream response head', ['route', 'status'])
+  /** By kind: unavailable, timeout, reset, breaker_open, status_5xx. */
+  readonly upstreamErrors = this.counter('upstream_errors_total', 'Upstream calls that failed, by kind', ['kind'])
+  /** A reused keep-alive socket failed before any response; sent once more on a fresh connection. */
+  readonly upstreamRetries = this.counter('upstream_retries_total', 'Pass-through requests retried on a fresh connection', [])
+  readonly breakerState = this.gauge('circuit_breaker_state', 'Upstream circuit breaker: 0 closed, 1 open, 2 half-open', ['upstream'])
+  readonly breakerTransitions = this.counter('circuit_breaker_transitions_total', 'Breaker state changes, by state entered', [
+    'upstream',
+    'to',
+  ])
+  // WebSockets
+  readonly wsConnections = this.gauge('ws_connections', 'Open client WebSocket connections', ['kind'])
+  readonly wsMessages = this.counter('ws_messages_total', 'WebSocket messages relayed', ['direction'])
+  /** One per run and credential scope while it stays buffered. */
+  readonly playbackUpstreamFetches = this.counter('playback_timeline_loads_total', 'Run timelines loaded from the upstream', [])
+  // Caches and aggregations
+  readonly cacheErrors = this.counter('cache_errors_total', 'Failed shared-cache (Redis) operations; served on', ['op'])
+  readonly redisUp = this.gauge('redis_up', '1 while the shared cache (Redis) is connected', [])
+  /** hit (cache), miss, shared-fill (another instance filled it), fetch (an actual upstream call). */
+  readonly chartChunks = this.counter('chart_chunks_total', 'Chart chunk lookups, by result', ['kind', 'result'])
+  /** run: the detail, always, with the caller's credentials; stream: the SSE fallback. */
+  readonly runUpstreamCalls = this.counter('run_upstream_calls_total', 'Upstream calls of the complete-run aggregation', ['kind'])
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'hewston_bff_' })
+    collectDefaultMetrics({ register: this.registry, prefix: PREFIX })
+  }
+
+  private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+    return new Counter({ name: PREFIX + name, help, labelNames, registers: [this.registry] })
+  }
+
+  private gauge<L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> {
+    return new Gauge({ name: PREFIX + name, help, labelNames, registers: [this.registry] })
+  }
+
+  private histogram<L extends string>(name: string, help: string, labelNames: readonly L[]): Histogram<L> {
+    return new Histogram({ name: PREFIX + name, help, labelNames, buckets: LATENCY_BUCKETS, registers: [this.registry] })
   }
 
   // Label children by a string key: cheaper than letting prom-client hash a labels object on every

@@ -1,4 +1,4 @@
-import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse, request } from 'node:http'
+import { Agent, type ClientRequest, type IncomingMessage, request, type ServerResponse } from 'node:http'
 import { endToEndHeaders } from './hop-by-hop.js'
 
 /** How the body of a client request is framed; it is forwarded with exactly the same framing. */
@@ -47,6 +47,8 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 const REQUEST_DROP = new Set(['expect', 'x-correlation-id'])
 /** Response headers that are re-framed by the BFF's own server (and the correlation id it already set). */
 const RESPONSE_DROP = new Set(['x-correlation-id'])
+/** Answers up to this size (by Content-Length) are relayed in one write. */
+const SMALL_BODY_BYTES = 64 * 1024
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'])
 
 /**
@@ -201,6 +203,8 @@ export class UpstreamForwarder {
   private relay(upstreamRes: IncomingMessage, res: ServerResponse, correlationId: string): void {
     const headers = endToEndHeaders(upstreamRes.rawHeaders, RESPONSE_DROP)
     if (!res.hasHeader('x-correlation-id')) headers.push('x-correlation-id', correlationId)
+    const length = Number(upstreamRes.headers['content-length'] ?? Number.NaN)
+    if (length <= SMALL_BODY_BYTES) return this.relaySmall(upstreamRes, res, headers)
     res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, headers)
     // A streamed answer (an event stream) may stay silent for a while after its head: send the head now.
     if (upstreamRes.headers['content-length'] === undefined) res.flushHeaders()
@@ -213,6 +217,26 @@ export class UpstreamForwarder {
       if (!upstreamRes.complete) upstreamRes.destroy()
     })
     upstreamRes.pipe(res)
+  }
+
+  /**
+   * A small answer of known length is gathered and written in one go: head and body in a single write to
+   * the client instead of two or three, the largest CPU cost of a pass-through request.
+   */
+  private relaySmall(upstreamRes: IncomingMessage, res: ServerResponse, headers: string[]): void {
+    const chunks: Buffer[] = []
+    upstreamRes.on('data', (chunk: Buffer) => chunks.push(chunk))
+    upstreamRes.once('end', () => {
+      if (res.destroyed) return
+      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, headers)
+      res.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))
+    })
+    upstreamRes.once('close', () => {
+      if (!upstreamRes.complete) res.destroy()
+    })
+    res.once('close', () => {
+      if (!upstreamRes.complete) upstreamRes.destroy()
+    })
   }
 
   close(): void {

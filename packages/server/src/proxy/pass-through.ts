@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import {
   BffError,
+  breakerRetryAfterMs,
+  guardUpstreamQuery,
+  pyUnquote,
   type UpstreamBreaker,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
   ValidationError,
-  guardUpstreamQuery,
-  pyUnquote,
 } from '@hewston-bff/core'
 import { sendError } from '../http/errors.js'
 import type { RequestContext } from '../http/request-context.js'
@@ -49,7 +50,8 @@ export function createPassThrough(options: PassThroughOptions) {
       metrics.clientErrors.inc({ reason: 'transfer_encoding' })
       return refuse(res, new BffError('BAD_REQUEST', 'unsupported Transfer-Encoding: only "chunked" is accepted', null), ctx)
     }
-    if (framing === 'length' && Number(req.headers['content-length']) > options.maxBodyBytes) return tooLarge(res, ctx, options.maxBodyBytes)
+    if (framing === 'length' && Number(req.headers['content-length']) > options.maxBodyBytes)
+      return tooLarge(res, ctx, options.maxBodyBytes)
 
     const issues = guardUpstreamQuery(req.method ?? 'GET', pyUnquote(upstreamPath), new URLSearchParams(search))
     if (issues.length > 0) {
@@ -75,13 +77,15 @@ export function createPassThrough(options: PassThroughOptions) {
           res,
         )
         .then((outcome) => {
-          if (outcome.kind === 'failed' || (outcome.kind === 'answered' && FAILING_STATUS.has(outcome.status))) throw new UpstreamFailure(outcome)
+          if (outcome.kind === 'failed' || (outcome.kind === 'answered' && FAILING_STATUS.has(outcome.status)))
+            throw new UpstreamFailure(outcome)
           return outcome
         })
 
-    breaker
-      .execute(exchange)
-      .then((outcome) => settled(outcome), (err: unknown) => (err instanceof UpstreamFailure ? settled(err.outcome) : refused(err)))
+    breaker.execute(exchange).then(
+      (outcome) => settled(outcome),
+      (err: unknown) => (err instanceof UpstreamFailure ? settled(err.outcome) : refused(err)),
+    )
 
     function settled(outcome: ExchangeOutcome): void {
       switch (outcome.kind) {
@@ -91,7 +95,9 @@ export function createPassThrough(options: PassThroughOptions) {
           return
         case 'failed': {
           if (outcome.retried) metrics.upstreamRetries.inc()
-          metrics.upstreamErrors.inc({ kind: outcome.reason === 'timeout' ? 'timeout' : outcome.reason === 'connect' ? 'unavailable' : 'reset' })
+          metrics.upstreamErrors.inc({
+            kind: outcome.reason === 'timeout' ? 'timeout' : outcome.reason === 'connect' ? 'unavailable' : 'reset',
+          })
           logger.error({ correlation_id: ctx.correlationId, err: outcome.error.message, kind: outcome.reason }, 'upstream call failed')
           const err =
             outcome.reason === 'timeout'
@@ -107,7 +113,7 @@ export function createPassThrough(options: PassThroughOptions) {
     }
 
     function refused(err: unknown): void {
-      if (err instanceof UpstreamUnavailableError && err.retryAfterMs !== undefined) metrics.upstreamErrors.inc({ kind: 'breaker_open' })
+      if (breakerRetryAfterMs(err) !== undefined) metrics.upstreamErrors.inc({ kind: 'breaker_open' })
       else logger.error({ correlation_id: ctx.correlationId, err: (err as Error)?.message }, 'pass-through failed')
       if (!res.headersSent) {
         // The body was never read: the connection cannot carry another request.

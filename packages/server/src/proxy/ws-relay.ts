@@ -1,13 +1,11 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { type UpstreamBreaker, correlationIdFrom } from '@hewston-bff/core'
+import { correlationIdFrom, forwardedHeaders, RELAYED_HANDSHAKE_HEADERS, type UpstreamBreaker } from '@hewston-bff/core'
 import WebSocket, { WebSocketServer } from 'ws'
 import { writeRawError } from '../http/connection-guard.js'
 import type { Logger } from '../observability/logger.js'
 import type { BffMetrics } from '../observability/metrics.js'
 
-/** Headers worth carrying to the upstream handshake: credentials and tracing. */
-const FORWARDED = ['authorization', 'cookie', 'traceparent', 'tracestate', 'origin', 'user-agent']
 const CLIENT_HIGH_WATER = 4 * 1024 * 1024
 
 export interface WsRelayOptions {
@@ -42,15 +40,23 @@ export class WsRelay {
     const correlationId = correlationIdFrom({ get: (n) => header(req, n) })
     if (breaker.state === 'open') {
       metrics.upstreamErrors.inc({ kind: 'breaker_open' })
-      return rejectHandshake(socket, 503, 'UPSTREAM_UNAVAILABLE', 'upstream circuit breaker is open', correlationId, Math.ceil(breaker.retryAfterMs / 1000))
+      return rejectHandshake(
+        socket,
+        503,
+        'UPSTREAM_UNAVAILABLE',
+        'upstream circuit breaker is open',
+        correlationId,
+        Math.ceil(breaker.retryAfterMs / 1000),
+      )
     }
     const target = `${this.options.backend.replace(/^http/, 'ws').replace(/\/+$/, '')}${upstreamPath}${search}`
-    const headers: Record<string, string> = { 'x-correlation-id': correlationId }
-    for (const name of FORWARDED) {
-      const v = header(req, name)
-      if (v) headers[name] = v
-    }
-    const upstream = new WebSocket(target, { headers, perMessageDeflate: false, handshakeTimeout: this.options.handshakeTimeoutMs, maxPayload: 256 * 1024 * 1024 })
+    const headers = forwardedHeaders((n) => header(req, n), correlationId, RELAYED_HANDSHAKE_HEADERS)
+    const upstream = new WebSocket(target, {
+      headers,
+      perMessageDeflate: false,
+      handshakeTimeout: this.options.handshakeTimeoutMs,
+      maxPayload: 256 * 1024 * 1024,
+    })
     let accepted = false
     upstream.once('unexpected-response', (_r, res) => {
       res.resume()
@@ -60,7 +66,13 @@ export class WsRelay {
       if (accepted) return
       metrics.upstreamErrors.inc({ kind: 'unavailable' })
       logger.error({ correlation_id: correlationId, err: err.message }, 'upstream WebSocket failed')
-      rejectHandshake(socket, /timed out/i.test(err.message) ? 504 : 502, /timed out/i.test(err.message) ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE', `upstream WebSocket failed: ${err.message}`, correlationId)
+      rejectHandshake(
+        socket,
+        /timed out/i.test(err.message) ? 504 : 502,
+        /timed out/i.test(err.message) ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_UNAVAILABLE',
+        `upstream WebSocket failed: ${err.message}`,
+        correlationId,
+      )
     })
     upstream.once('open', () => {
       accepted = true
@@ -135,6 +147,13 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 /** Answers a failed handshake with a plain HTTP response carrying the canonical envelope, then closes. */
-export function rejectHandshake(socket: Duplex, status: number, code: string, message: string, correlationId: string, retryAfterS?: number): void {
+export function rejectHandshake(
+  socket: Duplex,
+  status: number,
+  code: string,
+  message: string,
+  correlationId: string,
+  retryAfterS?: number,
+): void {
   writeRawError(socket, status, code, message, null, retryAfterS ? { 'retry-after': String(retryAfterS) } : {}, correlationId)
 }

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto'
-import { type ChartQueryLimits, type ChartService, credentialScope, parseChartQuery } from '@hewston-bff/core'
+import { type ChartQueryLimits, type ChartService, credentialScope, forwardedHeaders, parseChartQuery } from '@hewston-bff/core'
 import type { Request, RequestHandler, Response } from 'express'
 import { sendAggregateError } from '../http/errors.js'
-import { forwardedHeaders } from '../http/forwarded-headers.js'
-import { requestContext } from '../http/request-context.js'
+import { headerGetter, requestContext } from '../http/request-context.js'
 
 /**
  * `GET /api/v1/chart-data`: translates HTTP to {@link ChartService.getChart} and back — query in, JSON
@@ -18,7 +17,7 @@ export function chartDataRoute(charts: ChartService, limits: ChartQueryLimits): 
     try {
       const query = parseChartQuery(new URLSearchParams(target?.search), limits)
       const scope = await credentialScope({ authorization: req.get('authorization'), cookie: req.get('cookie') })
-      const { response, ttlMs } = await charts.getChart(query, { scope, headers: forwardedHeaders(req, correlationId) })
+      const { response, ttlMs } = await charts.getChart(query, { scope, headers: forwardedHeaders(headerGetter(req).get, correlationId) })
       let bars = serialised.get(response.bars)
       if (!bars) {
         const json = JSON.stringify(response.bars)

@@ -22,7 +22,11 @@ export function demoFiles(): { dir: string; sdk: string; charts: string } | unde
   const sdk = path.join(root, 'packages', 'browser', 'dist', 'bundle', 'hewston-bff.browser.js')
   let charts: string
   try {
-    charts = path.join(path.dirname(createRequire(import.meta.url).resolve('lightweight-charts/package.json')), 'dist', 'lightweight-charts.standalone.production.js')
+    charts = path.join(
+      path.dirname(createRequire(import.meta.url).resolve('lightweight-charts/package.json')),
+      'dist',
+      'lightweight-charts.standalone.production.js',
+    )
   } catch {
     return undefined
   }

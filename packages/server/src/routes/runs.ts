@@ -1,16 +1,16 @@
 import {
-  type MetricsCatalog,
-  type RunService,
-  type Upstream,
   credentialScope,
   enrichRunList,
+  forwardedHeaders,
+  type MetricsCatalog,
   parseRunCompleteQuery,
   parseRunListQuery,
+  type RunService,
+  type Upstream,
 } from '@hewston-bff/core'
 import type { Request, RequestHandler, Response } from 'express'
 import { sendAggregateError } from '../http/errors.js'
-import { forwardedHeaders } from '../http/forwarded-headers.js'
-import { requestContext } from '../http/request-context.js'
+import { headerGetter, requestContext } from '../http/request-context.js'
 
 /** `GET /api/v1/runs/:id/complete`: the run, its metrics, equity, orders (fills, chart) in one answer. */
 export function runCompleteRoute(runs: RunService): RequestHandler {
@@ -19,7 +19,7 @@ export function runCompleteRoute(runs: RunService): RequestHandler {
     try {
       const { runId, options } = parseRunCompleteQuery(String(req.params.id), new URLSearchParams(target?.search))
       const scope = await credentialScope({ authorization: req.get('authorization'), cookie: req.get('cookie') })
-      const body = await runs.getComplete(runId, options, { scope, headers: forwardedHeaders(req, correlationId) })
+      const body = await runs.getComplete(runId, options, { scope, headers: forwardedHeaders(headerGetter(req).get, correlationId) })
       res.setHeader('cache-control', 'private, no-cache')
       res.status(200).json(body)
     } catch (err) {
@@ -34,7 +34,7 @@ export function runListRoute(upstream: Upstream, catalog: MetricsCatalog | undef
     const { correlationId, target } = requestContext(res)
     try {
       const query = parseRunListQuery(new URLSearchParams(target?.search))
-      const list = await upstream.listBacktests(query, { headers: forwardedHeaders(req, correlationId) })
+      const list = await upstream.listBacktests(query, { headers: forwardedHeaders(headerGetter(req).get, correlationId) })
       res.status(200).json(await enrichRunList(list, catalog))
     } catch (err) {
       sendAggregateError(res, err, correlationId)

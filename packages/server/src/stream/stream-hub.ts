@@ -2,16 +2,20 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import {
   type ArtifactSource,
-  type MetricsCatalog,
-  PlaybackSession,
-  RUN_ID_RE,
-  TimelineLoader,
-  TimelinePool,
-  type Upstream,
+  type Clock,
   correlationIdFrom,
   credentialScope,
   fillTimelineFromArtifacts,
+  forwardedHeaders,
+  type MetricsCatalog,
+  type PlaybackMessage,
+  PlaybackSession,
   parsePlaybackQuery,
+  RUN_ID_RE,
+  systemClock,
+  TimelineLoader,
+  TimelinePool,
+  type Upstream,
 } from '@hewston-bff/core'
 import WebSocket, { WebSocketServer } from 'ws'
 import type { Logger } from '../observability/logger.js'
@@ -19,8 +23,7 @@ import type { BffMetrics } from '../observability/metrics.js'
 import { rejectHandshake } from '../proxy/ws-relay.js'
 
 export interface StreamHubOptions {
-  backend: string
-  /** Run details for the artifact fallback (through the breaker, with the caller's credentials). */
+  /** The run stream, and run details for the artifact fallback (through the breaker, with the caller's credentials). */
   upstream: Upstream
   artifacts?: ArtifactSource
   catalog?: MetricsCatalog
@@ -34,13 +37,15 @@ export interface StreamHubOptions {
   backoffMs?: readonly number[]
   metrics: BffMetrics
   logger: Logger
+  /** Time and timers (message-rate windows, pings, pacing); the system clock by default. */
+  clock?: Clock
 }
 
 /** A client's send buffer above this gets coalesced frames rather than more queued ones. */
 const CLIENT_HIGH_WATER = 256 * 1024
 
 /**
- * The enhanced playback stream `/api/v1/runs/{id}/stream` (Story 8.5): translates WebSocket connections
+ * The enhanced playback stream `/api/v1/runs/{id}/stream`: translates WebSocket connections
  * to core {@link PlaybackSession}s over pooled {@link TimelineLoader}s — one upstream fetch per run and
  * credential scope — and enforces the limits (connections per instance and per IP, message size and rate,
  * idle clients).
@@ -51,9 +56,12 @@ export class StreamHub {
   private readonly perIp = new Map<string, number>()
   private readonly clients = new Set<WebSocket>()
 
+  private readonly clock: Clock
+
   constructor(private readonly options: StreamHubOptions) {
+    this.clock = options.clock ?? systemClock
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: options.maxMessageBytes })
-    this.pool = new TimelinePool(options.poolBytes)
+    this.pool = new TimelinePool(options.poolBytes, this.clock)
   }
 
   get connections(): number {
@@ -70,28 +78,37 @@ export class StreamHub {
     const { fps, speed, fromMs, autoplay } = parsed.value
 
     const ip = req.socket.remoteAddress ?? 'unknown'
-    const headers: Record<string, string> = { 'x-correlation-id': correlationId }
-    for (const n of ['authorization', 'cookie', 'traceparent']) {
-      const v = header(req, n)
-      if (v) headers[n] = v
-    }
+    const headers = forwardedHeaders((n) => header(req, n), correlationId)
     // The credential scope is hashed before the upgrade completes: once the socket is open, everything
     // (counters, listeners, the session) is set up in the same tick, so a client that leaves at once or
     // sends `play` right away is neither leaked nor ignored.
-    void credentialScope({ authorization: headers.authorization, cookie: headers.cookie }).then((scope) => {
-      if (socket.destroyed) return
-      this.wss.handleUpgrade(req, socket, head, (ws) => {
-        // Over a limit the client gets a close code and a reason, never a crash.
-        if (this.clients.size >= this.options.maxConnections) return ws.close(1013, 'too many streams on this instance')
-        if ((this.perIp.get(ip) ?? 0) >= this.options.maxConnectionsPerIp) return ws.close(1008, 'too many streams from this address')
-        this.open(ws, { runId, fps, speed, fromMs, autoplay, ip, correlationId, headers, scope })
-      })
-    }, () => socket.destroy())
+    void credentialScope({ authorization: headers.authorization, cookie: headers.cookie }).then(
+      (scope) => {
+        if (socket.destroyed) return
+        this.wss.handleUpgrade(req, socket, head, (ws) => {
+          // Over a limit the client gets a close code and a reason, never a crash.
+          if (this.clients.size >= this.options.maxConnections) return ws.close(1013, 'too many streams on this instance')
+          if ((this.perIp.get(ip) ?? 0) >= this.options.maxConnectionsPerIp) return ws.close(1008, 'too many streams from this address')
+          this.open(ws, { runId, fps, speed, fromMs, autoplay, ip, correlationId, headers, scope })
+        })
+      },
+      () => socket.destroy(),
+    )
   }
 
   private open(
     ws: WebSocket,
-    p: { runId: string; fps: number; speed: number; fromMs: number | undefined; autoplay: boolean; ip: string; correlationId: string; headers: Record<string, string>; scope: string },
+    p: {
+      runId: string
+      fps: number
+      speed: number
+      fromMs: number | undefined
+      autoplay: boolean
+      ip: string
+      correlationId: string
+      headers: Record<string, string>
+      scope: string
+    },
   ): void {
     const { metrics, logger } = this.options
     this.clients.add(ws)
@@ -103,19 +120,20 @@ export class StreamHub {
     const loader = this.pool.acquire(key, () => {
       metrics.playbackUpstreamFetches.inc()
       return new TimelineLoader({
-          backendUrl: this.options.backend,
-          runId: p.runId,
-          headers,
-          backoffMs: this.options.backoffMs,
-          fallback: artifacts
-            ? async (timeline) => {
-                const run = await upstream.getRun(p.runId, { headers })
-                await fillTimelineFromArtifacts(timeline, artifacts, run, await catalog?.minuteBarsPath?.(run.dataset_id))
-              }
-            : undefined,
+        upstream,
+        runId: p.runId,
+        headers,
+        backoffMs: this.options.backoffMs,
+        clock: this.clock,
+        fallback: artifacts
+          ? async (timeline) => {
+              const run = await upstream.getRun(p.runId, { headers })
+              await fillTimelineFromArtifacts(timeline, artifacts, run, await catalog?.minuteBarsPath?.(run.dataset_id))
+            }
+          : undefined,
       })
     })
-    const send = (m: Record<string, unknown>) => {
+    const send = (m: PlaybackMessage) => {
       if (ws.readyState !== WebSocket.OPEN) return
       ws.send(JSON.stringify(m))
       metrics.wsMessages.inc({ direction: 'bff_to_client' })
@@ -128,14 +146,15 @@ export class StreamHub {
       heartbeatMs: this.options.heartbeatMs,
       send,
       canSend: () => ws.bufferedAmount < CLIENT_HIGH_WATER,
+      clock: this.clock,
     })
     logger.info({ correlation_id: p.correlationId, run_id: p.runId, fps: p.fps, speed: p.speed }, 'playback stream opened')
 
-    let windowStart = Date.now()
+    let windowStart = this.clock.now()
     let inWindow = 0
     ws.on('message', (data, isBinary) => {
       metrics.wsMessages.inc({ direction: 'client_to_bff' })
-      const now = Date.now()
+      const now = this.clock.now()
       if (now - windowStart >= 1000) {
         windowStart = now
         inWindow = 0
@@ -150,12 +169,12 @@ export class StreamHub {
     ws.on('pong', () => {
       alive = true
     })
-    let silentSince = Date.now()
-    const pinger = setInterval(() => {
-      if (alive) silentSince = Date.now()
-      else if (Date.now() - silentSince >= this.options.idleTimeoutMs) {
+    let silentSince = this.clock.now()
+    const pinger = this.clock.setInterval(() => {
+      if (alive) silentSince = this.clock.now()
+      else if (this.clock.now() - silentSince >= this.options.idleTimeoutMs) {
         ws.close(1001, 'idle timeout')
-        setTimeout(() => ws.terminate(), 1000).unref()
+        this.clock.setTimeout(() => ws.terminate(), 1000)
         return
       }
       alive = false
@@ -163,7 +182,7 @@ export class StreamHub {
     }, this.options.heartbeatMs)
 
     ws.on('close', () => {
-      clearInterval(pinger)
+      this.clock.clearInterval(pinger)
       session.close()
       this.pool.release(key)
       this.clients.delete(ws)

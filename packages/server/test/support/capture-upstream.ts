@@ -1,4 +1,4 @@
-import { type Server, createServer } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import type { Socket } from 'node:net'
 
 /** One request as the capture upstream parsed it. */
@@ -32,7 +32,14 @@ export class CaptureUpstream {
       req.on('end', () => {
         const body = Buffer.concat(chunks)
         const tag = req.headers['x-tag'] as string | undefined
-        this.requests.push({ tag, method: req.method ?? '', url: req.url ?? '', rawHeaders: req.rawHeaders, body, connection: (req.socket as Socket & { captureId: number }).captureId })
+        this.requests.push({
+          tag,
+          method: req.method ?? '',
+          url: req.url ?? '',
+          rawHeaders: req.rawHeaders,
+          body,
+          connection: (req.socket as Socket & { captureId: number }).captureId,
+        })
         const echo = JSON.stringify({ tag: tag ?? null, method: req.method, url: req.url, body_bytes: body.length })
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(echo) })
         res.end(echo)

@@ -1,21 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import net from 'node:net'
 import path from 'node:path'
-import { repoRoot } from '@hewston-bff/reference-backend/testing'
+import { freePort, repoRoot } from '@hewston-bff/reference-backend/testing'
+
+export { freePort }
 
 export const BFF_CLI = path.join(repoRoot(), 'packages/server/dist/cli.js')
-
-/** A free loopback port (closed again before it is returned). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
-}
 
 export interface BffProcess {
   readonly url: string

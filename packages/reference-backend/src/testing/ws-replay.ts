@@ -1,5 +1,5 @@
 import WebSocket from 'ws'
-import type { GoldenWsSession } from '../src/testing.js'
+import type { GoldenWsSession } from './golden.js'
 
 /** A run of consecutive frames: how many, and the ones the golden kept verbatim, by offset in the run. */
 export interface FrameRun {
@@ -93,11 +93,7 @@ export async function replaySession(baseUrl: string, session: GoldenWsSession, q
   })
   const quiet = async (ms: number, minItems: number) => {
     const deadline = Date.now() + 60_000
-    while (
-      (Date.now() - lastNonHb < ms || received < minItems) &&
-      ws.readyState === WebSocket.OPEN &&
-      Date.now() < deadline
-    ) {
+    while ((Date.now() - lastNonHb < ms || received < minItems) && ws.readyState === WebSocket.OPEN && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50))
     }
   }
@@ -131,21 +127,24 @@ export function diffItems(actual: WsItem[], expected: WsItem[]): string[] {
     diffs.push(`${actual.length} items != ${expected.length}: ${describe(actual)} vs ${describe(expected)}`)
     return diffs
   }
-  expected.forEach((want, i) => {
+  for (const [i, want] of expected.entries()) {
     const got = actual[i] as WsItem
     if (want.kind === 'msg') {
       if (got.kind !== 'msg' || got.raw !== want.raw) diffs.push(`item ${i}: ${describe([got])} != ${want.raw}`)
-      return
+      continue
     }
-    if (got.kind !== 'frames') return void diffs.push(`item ${i}: ${describe([got])} is not a frame run`)
+    if (got.kind !== 'frames') {
+      diffs.push(`item ${i}: ${describe([got])} is not a frame run`)
+      continue
+    }
     if (got.count !== want.count) diffs.push(`item ${i}: ${got.count} frames != ${want.count}`)
     for (const [offset, raw] of want.verbatim) {
-      if (got.verbatim.get(offset) !== raw) diffs.push(`item ${i} frame ${offset}: ${got.verbatim.get(offset)?.slice(0, 120)} != ${raw.slice(0, 120)}`)
+      if (got.verbatim.get(offset) !== raw)
+        diffs.push(`item ${i} frame ${offset}: ${got.verbatim.get(offset)?.slice(0, 120)} != ${raw.slice(0, 120)}`)
     }
     if (want.last && got.last !== want.last) diffs.push(`item ${i} last frame: ${got.last?.slice(0, 160)} != ${want.last.slice(0, 160)}`)
-  })
+  }
   return diffs
 }
 
-const describe = (items: WsItem[]) =>
-  items.map((it) => (it.kind === 'msg' ? it.raw.slice(0, 60) : `[${it.count} frames]`)).join(' | ')
+const describe = (items: WsItem[]) => items.map((it) => (it.kind === 'msg' ? it.raw.slice(0, 60) : `[${it.count} frames]`)).join(' | ')

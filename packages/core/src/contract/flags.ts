@@ -1,0 +1,28 @@
+import { z } from 'zod'
+
+/** Endpoint groups, each switchable between the BFF and the backend on its own. */
+export const FLAG_GROUPS = ['proxy', 'chartData', 'runData', 'stream'] as const
+export type FlagGroup = (typeof FLAG_GROUPS)[number]
+/** `true`: the group goes through the BFF; `false`: straight to the backend (the rollback path). */
+export type Flags = Record<FlagGroup, boolean>
+
+export const DEFAULT_FLAGS: Flags = { proxy: true, chartData: true, runData: true, stream: true }
+
+/** `GET /api/v1/flags`: what the BFF serves and the browser SDK polls. */
+export const FlagsDocumentSchema = z.object({
+  flags: z.object({ proxy: z.boolean(), chartData: z.boolean(), runData: z.boolean(), stream: z.boolean() }),
+  backend_url: z.string(),
+  poll_ms: z.number().int(),
+})
+export type FlagsDocument = z.infer<typeof FlagsDocumentSchema>
+
+/** The groups an operator's override object sets (`{"stream": false}`), ignoring anything else in it. */
+export function flagOverrides(doc: unknown): Partial<Flags> {
+  const out: Partial<Flags> = {}
+  if (typeof doc !== 'object' || doc === null) return out
+  for (const g of FLAG_GROUPS) {
+    const v = (doc as Record<string, unknown>)[g]
+    if (typeof v === 'boolean') out[g] = v
+  }
+  return out
+}

@@ -1,0 +1,43 @@
+import path from 'node:path'
+import { createUpstreamClient, systemClock, withBreaker } from '@hewston-bff/core'
+import type { BffDeps } from '../app.js'
+import { FsArtifactSource } from '../artifacts/fs-artifact-source.js'
+import { SqliteMetricsCatalog } from '../artifacts/sqlite-catalog.js'
+import type { BffConfig } from '../config/config.js'
+import type { Logger } from '../observability/logger.js'
+import type { BffMetrics } from '../observability/metrics.js'
+import type { HealthDeps } from '../routes/health.js'
+import { createBreaker } from './breaker.js'
+import { createCache } from './cache.js'
+import type { Ports } from './services.js'
+
+/**
+ * The host's ports: each one from `deps` when given, otherwise the adapter `config` describes (HTTP upstream
+ * behind the circuit breaker, memory/Redis cache, artifact files and catalog under `--root`, system clock).
+ */
+export function createPorts(
+  config: BffConfig,
+  deps: BffDeps,
+  metrics: BffMetrics,
+  logger: Logger,
+): { ports: Ports; rawUpstream: Ports['upstream']; probes: HealthDeps['probes']; release: () => Promise<void> } {
+  const breaker = createBreaker(config, metrics, logger)
+  const rawUpstream = deps.upstream ?? createUpstreamClient({ baseUrl: config.backend, timeoutMs: config.upstreamTimeoutMs })
+  const cached = deps.cache ? { cache: deps.cache, probes: {}, redis: undefined } : createCache(config, metrics, logger)
+  const sqlite = !deps.catalog && config.root ? new SqliteMetricsCatalog(path.join(config.root, 'data', 'catalog.sqlite')) : undefined
+  const ports: Ports = {
+    upstream: withBreaker(rawUpstream, breaker),
+    breaker,
+    cache: cached.cache,
+    artifacts: deps.artifacts ?? (config.root ? new FsArtifactSource(config.root) : undefined),
+    catalog: deps.catalog ?? sqlite,
+    clock: deps.clock ?? systemClock,
+    metrics,
+    logger,
+  }
+  const release = async () => {
+    sqlite?.close()
+    await cached.redis?.close()
+  }
+  return { ports, rawUpstream, probes: cached.probes, release }
+}
