@@ -6,8 +6,11 @@ import { freePort, startNode, waitFor } from '../lib/processes.js'
 export interface ChartBench {
   range: string
   upstream_decimated_ms: { p50: number; p90: number }
+  /** The upstream's decimation at the BFF's resolution (stride 15), same range. */
+  upstream_same_resolution_ms: { p50: number; p90: number }
   cold_ms: { p50: number; p90: number }
   cold_vs_upstream: number
+  cold_vs_upstream_same_resolution: number
   warm: { connections: number; bff: LoadFigures; upstream: LoadFigures; speedup_p50: number }[]
   concurrent_cold: { requests: number; chunks: number; upstream_calls: number; wall_ms: number }
   bytes: {
@@ -22,6 +25,10 @@ export interface ChartBench {
 }
 
 const pct = percentile
+
+async function waitForChunkFills(bff: string, atLeast: number): Promise<void> {
+  for (let i = 0; i < 400 && (await chunkFetches(bff)) < atLeast; i++) await new Promise((r) => setTimeout(r, 25))
+}
 
 async function chunkFetches(bff: string): Promise<number> {
   const text = await (await fetch(`${bff}/metrics`)).text()
@@ -42,16 +49,28 @@ export async function chartScenario(ctx: { backendUrl: string; dataDir: string; 
   const chartUrl = `${bff}/api/v1/chart-data?symbol=AAPL&timeframe=1M_DECIMATED&${range}&target_points=10000`
   const upstreamUrl = `${ctx.backendUrl}/bars/minute_decimated?symbol=AAPL&from=2024-01-01&to=2024-12-31`
 
+  // The upstream's decimation at the resolution the BFF answers with (stride 15 for this year at 10 000
+  // points), next to its default answer (stride 60, 1/4 of the points).
+  const sameResolutionUrl = `${upstreamUrl}&target=35135`
   await timed(upstreamUrl)
+  await timed(sameResolutionUrl)
   const upstream: number[] = []
+  const upstreamSame: number[] = []
   const cold: number[] = []
   for (let i = 0; i < 15; i++) {
     upstream.push(await timed(upstreamUrl))
+    upstreamSame.push(await timed(sameResolutionUrl))
+    const fetchesBefore = await chunkFetches(bff)
     cold.push(await timed(chartUrl, { authorization: `Bearer bench-cold-${i}-${Date.now()}` }))
+    // The month chunks are filled behind each cold answer: let that finish before the next measurement.
+    await waitForChunkFills(bff, fetchesBefore + 12)
   }
-  process.stdout.write(`  cold p50 ${pct(cold, 50)} ms vs upstream minute_decimated p50 ${pct(upstream, 50)} ms\n`)
+  process.stdout.write(
+    `  cold p50 ${pct(cold, 50)} ms vs upstream minute_decimated p50 ${pct(upstream, 50)} ms (default), ${pct(upstreamSame, 50)} ms (same resolution)\n`,
+  )
 
   await timed(chartUrl)
+  await waitForChunkFills(bff, (await chunkFetches(bff)) + 12)
   const warm: ChartBench['warm'] = []
   for (const connections of [1, 10]) {
     const w = await load(chartUrl, connections, ctx.durationS)
@@ -100,6 +119,8 @@ export async function chartScenario(ctx: { backendUrl: string; dataDir: string; 
   return {
     range: 'AAPL 2024-01-01..2024-12-31, 1M_DECIMATED, target 10000',
     upstream_decimated_ms: { p50: pct(upstream, 50), p90: pct(upstream, 90) },
+    upstream_same_resolution_ms: { p50: pct(upstreamSame, 50), p90: pct(upstreamSame, 90) },
+    cold_vs_upstream_same_resolution: Math.round((pct(cold, 50) / pct(upstreamSame, 50)) * 100) / 100,
     cold_ms: { p50: pct(cold, 50), p90: pct(cold, 90) },
     cold_vs_upstream: Math.round((pct(cold, 50) / pct(upstream, 50)) * 100) / 100,
     warm,

@@ -7,6 +7,8 @@ export interface RunsBench {
   cold_ms: { with_root_p50: number; without_root_p50: number }
   cold_vs_legacy: { with_root: number; without_root: number }
   warm: LoadFigures
+  /** Warm answers when the upstream takes 50 ms per request (reference backend --latency-ms 50): target p50 ≤ 5 ms. */
+  warm_slow_upstream: LoadFigures
   concurrent: { requests: number; run_detail_calls: number; stream_reads: number; wall_ms: number }
 }
 
@@ -65,6 +67,18 @@ export async function runsScenario(ctx: { backendUrl: string; dataDir: string; d
   const warm = await load(complete(withRoot), 1, ctx.durationS)
   process.stdout.write(`  warm p50 ${warm.p50} ms, ${Math.round(warm.rps)}/s\n`)
 
+  // A slow upstream (50 ms per answer): warm answers must not wait on it (--run-auth-ttl-s).
+  const [slowBackendPort, slowBffPort] = [await freePort(), await freePort()]
+  startNode(['packages/reference-backend/dist/cli.js', '--root', ctx.dataDir, '--port', String(slowBackendPort), '--latency-ms', '50'])
+  const slowBackend = `http://127.0.0.1:${slowBackendPort}`
+  await waitFor(`${slowBackend}/healthz`)
+  startNode(['packages/server/dist/cli.js', '--backend', slowBackend, '--port', String(slowBffPort), '--root', ctx.dataDir, '--log-level', 'warn'])
+  const slowBff = `http://127.0.0.1:${slowBffPort}`
+  await waitFor(`${slowBff}/health`)
+  await timed(complete(slowBff))
+  const warmSlow = await load(complete(slowBff), 1, ctx.durationS)
+  process.stdout.write(`  warm p50 with a 50 ms upstream: ${warmSlow.p50} ms, ${Math.round(warmSlow.rps)}/s\n`)
+
   const [runBefore, streamBefore] = [await counter(noRoot, 'run'), await counter(noRoot, 'stream')]
   const t0 = performance.now()
   await Promise.all(
@@ -89,6 +103,7 @@ export async function runsScenario(ctx: { backendUrl: string; dataDir: string; d
       without_root: Math.round((p50(coldNoRoot) / legacySum) * 100) / 100,
     },
     warm,
+    warm_slow_upstream: warmSlow,
     concurrent,
   }
 }

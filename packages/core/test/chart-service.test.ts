@@ -6,6 +6,7 @@ import {
   bucketOhlc,
   ChartService,
   type ColumnarBars,
+  countBuckets,
   createUpstreamClient,
   DatasetNotFoundError,
   MemoryCache,
@@ -27,7 +28,9 @@ describe('ChartService against the reference backend (generated data)', () => {
     ;({ backend, cleanup } = await startGeneratedBackend({ seed: 21 }))
   })
   afterAll(async () => cleanup())
-  const service = () => new ChartService({ upstream: createUpstreamClient({ baseUrl: backend.url }), cache: new MemoryCache() })
+  // Chunk mechanics are tested with the cold fast path off; it has its own tests below.
+  const service = () =>
+    new ChartService({ upstream: createUpstreamClient({ baseUrl: backend.url }), cache: new MemoryCache(), upstreamDecimation: false })
   const minuteCalls = () => backend.stats.requests['GET /bars/minute'] ?? 0
   const q = (o: Record<string, string>) => parseChartQuery({ symbol: 'AAPL', timeframe: '1M_DECIMATED', ...o })
 
@@ -146,7 +149,11 @@ describe.skipIf(!shared)('ChartService decimation equals the recorded upstream o
       const recorded = g.response.body as { bars: unknown[]; meta: { stride_minutes: number } }
       const from = g.request.url.match(/from=([\d-]+)/)?.[1] as string
       const to = g.request.url.match(/to=([\d-]+)/)?.[1] as string
-      const charts = new ChartService({ upstream: createUpstreamClient({ baseUrl: backend.url }), cache: new MemoryCache() })
+      const charts = new ChartService({
+        upstream: createUpstreamClient({ baseUrl: backend.url }),
+        cache: new MemoryCache(),
+        upstreamDecimation: false,
+      })
       try {
         const raw = await charts.getChart(
           parseChartQuery({ symbol: 'AAPL', timeframe: '1M', from_date: from, to_date: to, target_points: '100000', format: 'columnar' }),
@@ -163,4 +170,87 @@ describe.skipIf(!shared)('ChartService decimation equals the recorded upstream o
       }
     })
   }
+})
+
+/**
+ * The cold fast path against raw minutes: for every stride the upstream offers (steered by target_points),
+ * its answer must be exactly what bucketing the raw minutes gives, with the same bucket chosen.
+ */
+async function expectFastPathExact(baseUrl: string, range: { from_date: string; to_date: string }) {
+  const upstream = createUpstreamClient({ baseUrl })
+  const seen = new Set<number>()
+  // Budgets at exactly each stride's bucket count: that stride is then the smallest that fits.
+  const raw = await new ChartService({ upstream, cache: new MemoryCache(), upstreamDecimation: false }).getChart(
+    parseChartQuery({ symbol: 'AAPL', timeframe: '1M', ...range, target_points: '100000', format: 'columnar' }),
+    { scope: 'public' },
+  )
+  const budgets = BUCKETS.filter((b) => b.minutes <= 240)
+    .map((b) => countBuckets(columnar(raw.response), b))
+    .filter((n) => n >= 10)
+  for (const target of budgets) {
+    const query = parseChartQuery({ symbol: 'AAPL', timeframe: '1M_DECIMATED', ...range, target_points: String(target) })
+    const viaChunks = new ChartService({ upstream, cache: new MemoryCache(), upstreamDecimation: false })
+    const fast = new ChartService({ upstream, cache: new MemoryCache() })
+    const exact = (await viaChunks.getChart(query, { scope: 'public' })).response
+    const cold = (await fast.getChart(query, { scope: 'public' })).response
+    expect(cold.metadata.bucket_minutes, `target ${target}`).toBe(exact.metadata.bucket_minutes)
+    expect(cold.bars, `target ${target}`).toEqual(exact.bars)
+    expect(cold.metadata.upstream_calls, `target ${target}`).toBeLessThanOrEqual(6)
+    seen.add(cold.metadata.bucket_minutes)
+    await fast.chunks.whenIdle()
+  }
+  return seen
+}
+
+describe("cold decimated charts from the upstream's own decimation", () => {
+  let backend: ReferenceBackend
+  let cleanup: () => Promise<void>
+  beforeAll(async () => {
+    ;({ backend, cleanup } = await startGeneratedBackend({ seed: 23 }))
+  })
+  afterAll(async () => cleanup())
+
+  it('gives exactly the bars and bucket of bucketing raw minutes, for every stride 1…240 (generated data)', async () => {
+    // One week: budgets that make each stride the smallest that fits.
+    const seen = await expectFastPathExact(backend.url, { from_date: '2024-12-02', to_date: '2024-12-06' })
+    expect([...seen].sort((a, b) => a - b)).toEqual([1, 2, 5, 10, 15, 30, 60, 120, 240])
+  })
+
+  it('answers a cold year in a few small upstream calls, then fills the month chunks in the background', async () => {
+    const charts = new ChartService({ upstream: createUpstreamClient({ baseUrl: backend.url }), cache: new MemoryCache() })
+    const minute = () => backend.stats.requests['GET /bars/minute'] ?? 0
+    const decimated = () => backend.stats.requests['GET /bars/minute_decimated'] ?? 0
+    const [m0, d0] = [minute(), decimated()]
+    const query = parseChartQuery({ symbol: 'AAPL', timeframe: '1M_DECIMATED', from_date: '2024-01-01', to_date: '2024-12-31' })
+    const cold = (await charts.getChart(query, { scope: 'public' })).response
+    expect(cold.metadata).toMatchObject({ total_bars: null, decimated: true, cache_hit: false })
+    expect(decimated() - d0).toBe(cold.metadata.upstream_calls)
+    expect(cold.metadata.upstream_calls).toBeLessThanOrEqual(3)
+    // The twelve month chunks arrive behind the answer; then the answer is rebuilt from them, exact total included.
+    await charts.chunks.whenIdle()
+    await new Promise((r) => setTimeout(r, 10)) // the answer is dropped right after the last fill
+    expect(minute() - m0).toBe(12)
+    const warm = (await charts.getChart(query, { scope: 'public' })).response
+    expect(warm.bars).toEqual(cold.bars)
+    expect(warm.metadata.total_bars).toBe(101_010)
+    expect(warm.metadata.upstream_calls).toBe(0)
+    // Other budgets and timeframes over the year now come from the chunks, without the upstream.
+    const other = (await charts.getChart({ ...query, target_points: 2000 }, { scope: 'public' })).response
+    expect(other.metadata).toMatchObject({ upstream_calls: 0, total_bars: 101_010 })
+    expect(decimated() - d0).toBe(cold.metadata.upstream_calls)
+  })
+})
+
+describe.skipIf(!shared)('cold decimated charts on the real AAPL data', () => {
+  let backend: ReferenceBackend
+  beforeAll(async () => {
+    backend = await new ReferenceBackend({ root: shared?.dataRoot as string }).start()
+  })
+  afterAll(async () => backend?.close())
+
+  it('gives exactly the bars and bucket of bucketing raw minutes (year and week, every stride)', async () => {
+    const week = await expectFastPathExact(backend.url, { from_date: '2024-12-02', to_date: '2024-12-06' })
+    expect(week.size).toBe(9)
+    await expectFastPathExact(backend.url, { from_date: '2024-01-01', to_date: '2024-12-31' })
+  })
 })

@@ -131,9 +131,22 @@ describe.skipIf(!shared)('GET /api/v1/runs/{id}/complete on the real data', () =
     const second = await get(withRoot, runs[0] as string, 'equity_points=100', { authorization: 'Bearer a' })
     expect(first.body.metadata.cache_hit).toBe(false)
     expect(second.body.metadata.cache_hit).toBe(true)
-    expect(second.body.metadata.upstream_calls).toBe(1) // the run detail: authorisation is always checked upstream
+    // Authorised a moment ago with the same credentials (--run-auth-ttl-s): no upstream call at all.
+    expect(second.body.metadata.upstream_calls).toBe(0)
     const other = await get(withRoot, runs[0] as string, 'equity_points=100', { authorization: 'Bearer b' })
     expect(other.body.metadata.cache_hit).toBe(false)
+    expect(other.body.metadata.upstream_calls).toBeGreaterThanOrEqual(1)
+  })
+
+  it('checks the authorisation upstream on every request in strict mode (--run-auth-ttl-s 0)', async () => {
+    const strict = (await startBff(backend.url, { root: shared?.dataRoot, runAuthTtlS: 0 })).bff
+    try {
+      await get(strict, runs[0] as string, 'equity_points=100', { authorization: 'Bearer s' })
+      const warm = await get(strict, runs[0] as string, 'equity_points=100', { authorization: 'Bearer s' })
+      expect(warm.body.metadata).toMatchObject({ cache_hit: true, upstream_calls: 1 })
+    } finally {
+      await strict.close()
+    }
   })
 })
 
@@ -245,22 +258,42 @@ describe('complete run data: failures are partial, authorisation comes first', (
   })
 
   it('answers 502 when the upstream keeps failing on the run, 404 RUN_NOT_FOUND for unknown runs, 401 as is', async () => {
+    // Fresh credentials each time: nothing is remembered for them, so the upstream decides.
     gen.backend.setFaults({
       routes: [{ path: `/backtests/${runId}`, status: 500, body: 'Internal Server Error', contentType: 'text/plain' }],
     })
-    const failing = await get(bff, runId)
-    expect(failing.status).toBe(502)
-    expect(failing.body.error?.code).toBe('UPSTREAM_UNAVAILABLE')
-    gen.backend.setFaults({ routes: [{ path: `/backtests/${runId}`, status: 401, body: '{"detail":"Not authenticated"}' }] })
-    const before = gen.backend.stats.sseStreams
-    const denied = await fetch(`${bff.url}/api/v1/runs/${runId}/complete`)
-    expect(denied.status).toBe(401)
-    expect(await denied.text()).toBe('{"detail":"Not authenticated"}')
-    expect(gen.backend.stats.sseStreams).toBe(before) // nothing read before authorisation
-    gen.backend.setFaults({})
+    try {
+      const failing = await get(bff, runId, '', { authorization: 'Bearer failing' })
+      expect(failing.status).toBe(502)
+      expect(failing.body.error?.code).toBe('UPSTREAM_UNAVAILABLE')
+      gen.backend.setFaults({ routes: [{ path: `/backtests/${runId}`, status: 401, body: '{"detail":"Not authenticated"}' }] })
+      const before = gen.backend.stats.sseStreams
+      const denied = await fetch(`${bff.url}/api/v1/runs/${runId}/complete`, { headers: { authorization: 'Bearer denied' } })
+      expect(denied.status).toBe(401)
+      expect(await denied.text()).toBe('{"detail":"Not authenticated"}')
+      expect(gen.backend.stats.sseStreams).toBe(before) // nothing read before authorisation
+    } finally {
+      gen.backend.setFaults({})
+    }
     const missing = await get(bff, 'deadbeef')
     expect(missing.status).toBe(404)
     expect(missing.body.error?.code).toBe('RUN_NOT_FOUND')
+  })
+
+  it('forgets an authorisation as soon as any part is refused for those credentials (401/403/404)', async () => {
+    const auth = { authorization: 'Bearer revoked-soon' }
+    expect((await get(noRoot, runId, 'equity_points=60', auth)).status).toBe(200)
+    const trusted = await get(noRoot, runId, 'equity_points=61', auth)
+    expect(trusted.body.metadata.upstream_calls).toBe(1) // the stream only: the run detail was remembered
+    gen.backend.setFaults({ routes: [{ path: `/backtests/${runId}/stream`, status: 401, body: '{"detail":"token revoked"}' }] })
+    try {
+      const refused = await get(noRoot, runId, 'equity_points=62', auth)
+      expect(refused.body.metadata.failed_sources).toContainEqual(expect.objectContaining({ code: 'UPSTREAM_401' }))
+    } finally {
+      gen.backend.setFaults({})
+    }
+    const rechecked = await get(noRoot, runId, 'equity_points=63', auth)
+    expect(rechecked.body.metadata.upstream_calls).toBeGreaterThanOrEqual(2) // the run detail is asked again
   })
 
   it('validates the run id and options before any I/O', async () => {

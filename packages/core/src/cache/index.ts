@@ -1,4 +1,5 @@
 export type { Cache } from './cache.js'
 export { MemoryCache, type MemoryCacheOptions } from './memory-cache.js'
+export { DEFAULT_STALE_POLICY, type StalePolicy, type Stamped } from './stale.js'
 export { TieredCache } from './tiered-cache.js'
 export { TtlPolicy, type TtlPolicyOptions } from './ttl-policy.js'

@@ -1,20 +1,26 @@
 import { LRUCache } from 'lru-cache'
 import type { Cache } from '../cache/cache.js'
+import { DEFAULT_STALE_POLICY, dueForRevalidation, type StalePolicy, type Stamped, stamp } from '../cache/stale.js'
 import { TtlPolicy } from '../cache/ttl-policy.js'
 import { isoSeconds } from '../contract/time.js'
 import { BffError } from '../errors/bff-error.js'
-import { upstreamStatusOf } from '../errors/guards.js'
+import { isUpstreamOutage, upstreamStatusOf } from '../errors/guards.js'
 import type { Upstream } from '../upstream/upstream.js'
-import { type Clock, sleep, systemClock } from '../util/clock.js'
+import { type Clock, systemClock } from '../util/clock.js'
 import { mapLimit } from '../util/map-limit.js'
 import { SingleFlight } from '../util/single-flight.js'
 import { bucketOhlc, chooseBucket } from './buckets.js'
-import { type Chunk, planChunks, type SourceKind } from './chunks.js'
-import { type ColumnarBars, emptyBars, mergeRange, toColumnar } from './columnar.js'
+import { type CallerContext, type ChunkEvent, ChunkStore } from './chunk-store.js'
+import { planChunks, type SourceKind } from './chunks.js'
+import { type ColumnarBars, mergeRange } from './columnar.js'
 import type { ChartRequest, Timeframe } from './query.js'
+import { decimateViaUpstream, type UpstreamDecimation } from './upstream-decimation.js'
+
+export type { CallerContext } from './chunk-store.js'
 
 export interface ChartMetadata {
-  total_bars: number
+  /** Minute (or hour, day) bars in the range; null while not known yet (a cold chart answered by the upstream's decimation). */
+  total_bars: number | null
   returned_bars: number
   decimated: boolean
   bucket_minutes: number
@@ -23,6 +29,10 @@ export interface ChartMetadata {
   cache_hit: boolean
   upstream_calls: number
   load_time_ms: number
+  /** Present and true when the upstream was out and cached data past its freshness stood in. */
+  stale?: boolean
+  /** With `stale`: the age of the oldest data used, in seconds. */
+  age_s?: number
 }
 
 export interface ChartRowBar {
@@ -47,13 +57,6 @@ export interface ChartResult {
   ttlMs: number
 }
 
-/** Who is asking: their upstream headers (credentials pass through) and the cache scope they imply. */
-export interface CallerContext {
-  headers?: Record<string, string>
-  /** `public`, or a hash of the caller's credentials (see {@link credentialScope}). */
-  scope: string
-}
-
 export interface ChartServiceOptions {
   upstream: Upstream
   cache: Cache
@@ -68,8 +71,12 @@ export interface ChartServiceOptions {
    * overlapping requests neither re-parse cached chunks nor re-run the merge and decimation.
    */
   memoryBytes?: number
+  /** Stale-if-error allowance and revalidation window (default: a day; the last 10 % of fresh life). */
+  stale?: StalePolicy
+  /** Answer a cold minute chart from the upstream's own decimation, filling chunks in the background (default on). */
+  upstreamDecimation?: boolean
   /** Observes every chunk lookup (for metrics). */
-  onChunk?: (event: { kind: SourceKind; result: 'hit' | 'miss' | 'shared-fill' | 'fetch' }) => void
+  onChunk?: (event: { kind: SourceKind; result: ChunkEvent }) => void
 }
 
 /** Thrown when the symbol has no data at all in the requested range. */
@@ -87,8 +94,6 @@ const SOURCE: Record<Timeframe, { kind: SourceKind; baseMinutes: number }> = {
   '1M_DECIMATED': { kind: 'minute', baseMinutes: 1 },
 }
 
-const CACHE_VERSION = 'v1'
-
 /**
  * The chart-data aggregation: plans calendar-aligned chunks, serves what the cache has,
  * fetches only the missing chunks from the upstream (bounded concurrency, single-flight per instance and —
@@ -104,18 +109,29 @@ const CACHE_VERSION = 'v1'
 export class ChartService {
   private readonly ttl: TtlPolicy
   private readonly clock: Clock
-  private readonly flights = new SingleFlight<{ bars: ColumnarBars; fetched: boolean }>()
+  private readonly stale: StalePolicy
   private readonly answerFlights = new SingleFlight<ChartResult>()
-  /** Decoded chunks (the Cache port holds them encoded) and finished answers, in process. */
-  private readonly decoded: LRUCache<string, ColumnarBars>
-  private readonly answers: LRUCache<string, ChartResponse>
+  /** Chunks: decoded in process, encoded in the Cache port. */
+  readonly chunks: ChunkStore
+  /** Finished answers, in process (never stale ones). */
+  private readonly answers: LRUCache<string, Stamped<ChartResponse>>
 
   constructor(private readonly options: ChartServiceOptions) {
     this.ttl = options.ttl ?? new TtlPolicy()
     this.clock = options.clock ?? systemClock
+    this.stale = options.stale ?? DEFAULT_STALE_POLICY
     const bytes = options.memoryBytes ?? 128 * 1024 * 1024
-    this.decoded = new LRUCache({ maxSize: bytes / 2, sizeCalculation: (b) => Math.max(1, b.t.length * 48) })
-    this.answers = new LRUCache({ maxSize: bytes / 2, sizeCalculation: (r) => Math.max(1, r.metadata.returned_bars * 80) })
+    this.chunks = new ChunkStore({
+      upstream: options.upstream,
+      cache: options.cache,
+      ttl: this.ttl,
+      clock: this.clock,
+      stale: this.stale,
+      lockWaitMs: options.lockWaitMs,
+      memoryBytes: bytes / 2,
+      onChunk: options.onChunk,
+    })
+    this.answers = new LRUCache({ maxSize: bytes / 2, sizeCalculation: (e) => answerBytes(e.value) })
   }
 
   async getChart(req: ChartRequest, caller: CallerContext): Promise<ChartResult> {
@@ -123,10 +139,18 @@ export class ChartService {
     const answerKey = `${caller.scope}|${req.symbol}|${req.timeframe}|${req.from_date}|${req.to_date}|${req.target_points}|${req.rth_only}|${req.format}`
     const answered = this.answers.get(answerKey)
     if (answered) {
-      const ttlMs = Math.max(1, this.answers.getRemainingTTL(answerKey))
-      const metadata = { ...answered.metadata, cache_hit: true, upstream_calls: 0, load_time_ms: round2(this.clock.now() - started) }
+      // Near the end of its life: refresh its chunks in the background, then let the next request rebuild
+      // it from them — nobody waits for the refetch.
+      if (dueForRevalidation(this.stale, answered, started)) {
+        const { kind } = SOURCE[req.timeframe]
+        void this.chunks
+          .refresh(planChunks(kind, req.symbol, req.from_date, req.to_date), caller, req.rth_only)
+          .then(() => this.answers.delete(answerKey))
+      }
+      const ttlMs = Math.max(1, answered.fresh - started)
+      const metadata = { ...answered.value.metadata, cache_hit: true, upstream_calls: 0, load_time_ms: round2(this.clock.now() - started) }
       // Same bars array object: hosts may memoise its serialisation.
-      return { response: { ...answered, metadata }, ttlMs }
+      return { response: { ...answered.value, metadata }, ttlMs }
     }
     // Identical concurrent requests share one computation (merge and decimation included).
     return this.answerFlights.do(answerKey, () => this.compute(req, caller, answerKey, started))
@@ -135,19 +159,38 @@ export class ChartService {
   private async compute(req: ChartRequest, caller: CallerContext, answerKey: string, started: number): Promise<ChartResult> {
     const source = SOURCE[req.timeframe]
     const chunks = planChunks(source.kind, req.symbol, req.from_date, req.to_date)
+    if (
+      source.kind === 'minute' &&
+      this.options.upstreamDecimation !== false &&
+      !(await this.chunks.allFresh(chunks, caller, req.rth_only))
+    ) {
+      const fast = await this.fromUpstreamDecimation(req, caller)
+      if (fast) {
+        const result = this.finish(req, answerKey, started, {
+          bars: fast.bars,
+          total: fast.totalBars,
+          bucketMinutes: fast.stride,
+          baseMinutes: 1,
+          upstreamCalls: fast.upstreamCalls,
+          ttlMs: this.ttl.ttlFor(req.to_date, this.clock.now()),
+        })
+        // Fill the month chunks behind the answer, off the request's path, so other budgets, timeframes and
+        // overlapping windows are served from them; the exact total is known once they are in.
+        void this.chunks.prefetch(chunks, caller, req.rth_only).then(() => this.answers.delete(answerKey))
+        return result
+      }
+    }
     let upstreamCalls = 0
     let ttlMs = Number.POSITIVE_INFINITY
+    let staleAgeMs = 0
     const loaded = await mapLimit(chunks, this.options.concurrency ?? 4, async (chunk) => {
-      const r = await this.loadChunk(chunk, caller, req.rth_only)
+      const r = await this.chunks.load(chunk, caller, req.rth_only)
       if (r.fetched) upstreamCalls++
+      if (r.staleAgeMs !== undefined) staleAgeMs = Math.max(staleAgeMs, r.staleAgeMs)
       ttlMs = Math.min(ttlMs, this.ttl.ttlFor(chunk.to, this.clock.now()))
       return r.bars
     })
-    const fromMs = Date.parse(req.from_date)
-    const toMs = Date.parse(req.to_date) + 86_400_000 - 1
-    const all = mergeRange(loaded, fromMs, toMs)
-    if (all.t.length === 0) throw new DatasetNotFoundError(req.symbol, req.from_date, req.to_date)
-
+    const all = mergeRange(loaded, Date.parse(req.from_date), Date.parse(req.to_date) + 86_400_000 - 1)
     let bars = all
     let bucketMinutes = source.baseMinutes
     if (all.t.length > req.target_points || req.timeframe === '1M_DECIMATED') {
@@ -157,108 +200,73 @@ export class ChartService {
         bucketMinutes = chosen.bucket.minutes
       }
     }
-    const response: ChartResponse = {
-      symbol: req.symbol,
-      timeframe: req.timeframe,
-      bars: req.format === 'columnar' ? columnarOut(bars) : rowsOut(bars),
-      metadata: {
-        total_bars: all.t.length,
-        returned_bars: bars.t.length,
-        decimated: bucketMinutes > source.baseMinutes,
-        bucket_minutes: bucketMinutes,
-        from_date: req.from_date,
-        to_date: req.to_date,
-        cache_hit: upstreamCalls === 0,
-        upstream_calls: upstreamCalls,
-        load_time_ms: round2(this.clock.now() - started),
-      },
-    }
-    const finalTtl = Number.isFinite(ttlMs) ? ttlMs : this.ttl.olderMs
-    this.answers.set(answerKey, response, { ttl: finalTtl })
-    return { response, ttlMs: finalTtl }
+    return this.finish(req, answerKey, started, {
+      bars,
+      total: all.t.length,
+      bucketMinutes,
+      baseMinutes: source.baseMinutes,
+      upstreamCalls,
+      ttlMs: Number.isFinite(ttlMs) ? ttlMs : this.ttl.olderMs,
+      staleAgeMs: staleAgeMs || undefined,
+    })
   }
 
-  /** Cache key of a chunk for a caller scope. */
-  chunkKey(chunk: Chunk, scope: string, rthOnly = true): string {
-    const rth = chunk.kind === 'daily' ? '' : rthOnly ? ':rth' : ':all'
-    return `hewston:chart:${CACHE_VERSION}:${scope}:${chunk.kind}${rth}:${chunk.symbol}:${chunk.id}`
-  }
-
-  private async loadChunk(chunk: Chunk, caller: CallerContext, rthOnly: boolean): Promise<{ bars: ColumnarBars; fetched: boolean }> {
-    const key = this.chunkKey(chunk, caller.scope, rthOnly)
-    const hot = this.decoded.get(key)
-    if (hot) {
-      this.options.onChunk?.({ kind: chunk.kind, result: 'hit' })
-      return { bars: hot, fetched: false }
-    }
-    const cached = await this.options.cache.get(key)
-    if (cached !== undefined) {
-      this.options.onChunk?.({ kind: chunk.kind, result: 'hit' })
-      const bars = JSON.parse(cached) as ColumnarBars
-      this.decoded.set(key, bars, { ttl: this.ttl.ttlFor(chunk.to, this.clock.now()) })
-      return { bars, fetched: false }
-    }
-    this.options.onChunk?.({ kind: chunk.kind, result: 'miss' })
-    return this.flights.do(key, () => this.fill(key, chunk, caller, rthOnly))
-  }
-
-  private async fill(
-    key: string,
-    chunk: Chunk,
-    caller: CallerContext,
-    rthOnly: boolean,
-  ): Promise<{ bars: ColumnarBars; fetched: boolean }> {
-    const { cache } = this.options
-    const lockTtl = this.options.lockWaitMs ?? 10_000
-    const token = cache.acquireLock ? await cache.acquireLock(key, lockTtl) : 'local'
-    if (token === undefined) {
-      // Another instance is filling this chunk: wait for its value rather than asking the upstream too.
-      const deadline = this.clock.now() + lockTtl
-      while (this.clock.now() < deadline) {
-        await sleep(this.clock, 25)
-        const v = await cache.get(key)
-        if (v !== undefined) {
-          this.options.onChunk?.({ kind: chunk.kind, result: 'shared-fill' })
-          return { bars: JSON.parse(v) as ColumnarBars, fetched: false }
-        }
-      }
-    }
+  /** The upstream's decimation of a cold minute chart; undefined when it does not apply (or is out: chunks may still serve stale). */
+  private async fromUpstreamDecimation(req: ChartRequest, caller: CallerContext): Promise<UpstreamDecimation | undefined> {
     try {
-      // Re-check: the value may have landed between our miss and the lock.
-      const again = token !== undefined ? await cache.get(key) : undefined
-      if (again !== undefined) return { bars: JSON.parse(again) as ColumnarBars, fetched: false }
-      const bars = await this.fetchChunk(chunk, caller, rthOnly)
-      this.options.onChunk?.({ kind: chunk.kind, result: 'fetch' })
-      const ttl = this.ttl.ttlFor(chunk.to, this.clock.now())
-      await cache.set(key, JSON.stringify(bars), ttl)
-      this.decoded.set(key, bars, { ttl })
-      return { bars, fetched: true }
-    } finally {
-      if (token !== undefined) await cache.releaseLock?.(key, token)
-    }
-  }
-
-  private async fetchChunk(chunk: Chunk, caller: CallerContext, rthOnly: boolean): Promise<ColumnarBars> {
-    const { upstream } = this.options
-    const q = { symbol: chunk.symbol, from: chunk.from, to: chunk.to }
-    const qRth = { ...q, rth_only: rthOnly }
-    const o = { headers: caller.headers }
-    try {
-      switch (chunk.kind) {
-        case 'daily':
-          return toColumnar((await upstream.dailyBars(q, o)).bars)
-        case 'hour':
-          return toColumnar((await upstream.hourBars(qRth, o)).bars)
-        case 'minute':
-          return toColumnar((await upstream.minuteBars(qRth, o)).bars)
-      }
+      return await decimateViaUpstream(this.options.upstream, req, req.target_points, { headers: caller.headers })
     } catch (err) {
-      // The upstream says 404 for a year without data (and for an hour window without rows): no bars.
-      if (upstreamStatusOf(err) === 404) return emptyBars()
+      if (upstreamStatusOf(err) === 404) throw new DatasetNotFoundError(req.symbol, req.from_date, req.to_date)
+      if (isUpstreamOutage(err)) return undefined
       throw err
     }
   }
+
+  private finish(
+    req: ChartRequest,
+    answerKey: string,
+    started: number,
+    a: {
+      bars: ColumnarBars
+      total: number | null
+      bucketMinutes: number
+      baseMinutes: number
+      upstreamCalls: number
+      ttlMs: number
+      staleAgeMs?: number
+    },
+  ): ChartResult {
+    if (a.bars.t.length === 0) throw new DatasetNotFoundError(req.symbol, req.from_date, req.to_date)
+    const response: ChartResponse = {
+      symbol: req.symbol,
+      timeframe: req.timeframe,
+      bars: req.format === 'columnar' ? columnarOut(a.bars) : rowsOut(a.bars),
+      metadata: {
+        total_bars: a.total,
+        returned_bars: a.bars.t.length,
+        decimated: a.bucketMinutes > a.baseMinutes,
+        bucket_minutes: a.bucketMinutes,
+        from_date: req.from_date,
+        to_date: req.to_date,
+        cache_hit: a.upstreamCalls === 0,
+        upstream_calls: a.upstreamCalls,
+        load_time_ms: round2(this.clock.now() - started),
+        ...(a.staleAgeMs !== undefined ? { stale: true, age_s: Math.floor(a.staleAgeMs / 1000) } : {}),
+      },
+    }
+    // A stale answer is not kept: the next request tries the upstream again.
+    if (a.staleAgeMs === undefined) this.answers.set(answerKey, stamp(response, this.clock.now(), a.ttlMs), { ttl: Math.max(1, a.ttlMs) })
+    return { response, ttlMs: a.staleAgeMs === undefined ? a.ttlMs : 0 }
+  }
+
+  /** Cache key of a chunk for a caller scope. */
+  chunkKey(...args: Parameters<ChunkStore['key']>): string {
+    return this.chunks.key(...args)
+  }
 }
+
+/** Heap bytes of an answer: per bar an object (or column slots) with a timestamp string and five numbers. */
+const answerBytes = (r: ChartResponse): number => 256 + r.metadata.returned_bars * 160
 
 const round2 = (x: number) => Math.round(x * 100) / 100
 

@@ -26,7 +26,7 @@ describe("ChartService waiting on another instance's fill lock (fake time)", () 
         return bars
       },
     } as unknown as Upstream
-    const charts = new ChartService({ upstream, cache, clock, lockWaitMs: 1000 })
+    const charts = new ChartService({ upstream, cache, clock, lockWaitMs: 1000, upstreamDecimation: false })
     const query = parseChartQuery({ symbol: 'AAPL', timeframe: '1M', from_date: '2024-12-02', to_date: '2024-12-02' })
     return { clock, cache, charts, query, calls: () => calls }
   }
@@ -40,7 +40,11 @@ describe("ChartService waiting on another instance's fill lock (fake time)", () 
     const [chunk] = planChunks('minute', 'AAPL', '2024-12-02', '2024-12-02')
     await cache.set(
       charts.chunkKey(chunk as NonNullable<typeof chunk>, 'public'),
-      JSON.stringify({ t: [Date.parse('2024-12-02T14:30:00Z')], o: [1], h: [2], l: [0.5], c: [1.5], v: [10] }),
+      JSON.stringify({
+        at: clock.now(),
+        fresh: clock.now() + 60_000,
+        value: { t: [Date.parse('2024-12-02T14:30:00Z')], o: [1], h: [2], l: [0.5], c: [1.5], v: [10] },
+      }),
       60_000,
     )
     await clock.advance(50)

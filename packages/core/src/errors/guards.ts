@@ -26,3 +26,14 @@ export function isTransientUpstreamError(err: unknown): boolean {
   if (err.code === 'UPSTREAM_UNAVAILABLE') return breakerRetryAfterMs(err) === undefined
   return (upstreamStatusOf(err) ?? 0) >= 500
 }
+
+/**
+ * The upstream is out (not wrong): unreachable, too slow, its breaker open, or answering 502/503/504. What
+ * the caches still hold may then be served stale (`stale-if-error`); a 4xx or a contract break never is.
+ */
+export function isUpstreamOutage(err: unknown): boolean {
+  if (!isBffError(err)) return false
+  if (err.code === 'UPSTREAM_TIMEOUT' || err.code === 'UPSTREAM_UNAVAILABLE') return true
+  const status = upstreamStatusOf(err)
+  return status === 502 || status === 503 || status === 504
+}

@@ -1,5 +1,5 @@
 export { BffError, isBffError } from './bff-error.js'
-export { breakerRetryAfterMs, isTransientUpstreamError, upstreamStatusOf } from './guards.js'
+export { breakerRetryAfterMs, isTransientUpstreamError, isUpstreamOutage, upstreamStatusOf } from './guards.js'
 export { UpstreamContractError, UpstreamHttpError, UpstreamTimeoutError, UpstreamUnavailableError } from './upstream-errors.js'
 export { UpstreamStreamError } from './upstream-stream-error.js'
 export { type FieldIssue, ValidationError } from './validation-error.js'

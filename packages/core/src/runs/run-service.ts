@@ -3,9 +3,10 @@ import { LRUCache } from 'lru-cache'
 import type { Cache } from '../cache/cache.js'
 import type { CallerContext, ChartResponse, ChartService } from '../chart/chart-service.js'
 import type { RunDetail } from '../contract/backtests.js'
+import { DEFAULT_STALE_POLICY, isFresh, type StalePolicy, type Stamped, stamp, storeTtl, usableWhenOut } from '../cache/stale.js'
 import { epochMs, isoSeconds } from '../contract/time.js'
 import { isBffError } from '../errors/bff-error.js'
-import { isTransientUpstreamError, upstreamStatusOf } from '../errors/guards.js'
+import { isTransientUpstreamError, isUpstreamOutage, upstreamStatusOf } from '../errors/guards.js'
 import type { CallOptions, Upstream } from '../upstream/upstream.js'
 import { type Clock, systemClock } from '../util/clock.js'
 import { SingleFlight } from '../util/single-flight.js'
@@ -49,6 +50,10 @@ export interface RunCompleteResponse {
     equity_points: number
     equity_total_points: number
     orders_count: number
+    /** Present and true when the upstream was out and an answer past its freshness stood in. */
+    stale?: boolean
+    /** With `stale`: how old that answer is, in seconds. */
+    age_s?: number
   }
 }
 
@@ -62,6 +67,14 @@ export interface RunServiceOptions {
   charts?: ChartService
   cache: Cache
   clock?: Clock
+  /**
+   * How long a successful authorisation (the run detail, fetched with the caller's credentials) is trusted
+   * for that credential scope and run: warm answers inside it need no upstream call (default 30 s; 0 asks
+   * the upstream on every request — the strict mode). A 401/403/404 drops it at once.
+   */
+  authTtlMs?: number
+  /** Stale-if-error allowance (default a day): answers and authorisations this long past freshness stand in while the upstream is out. */
+  stale?: StalePolicy
   /** Cache TTL of QUEUED/RUNNING runs (default 5 s) and of finished ones (default 1 h). */
   activeTtlMs?: number
   doneTtlMs?: number
@@ -89,14 +102,19 @@ export class RunService {
   private readonly clock: Clock
   private readonly flights = new SingleFlight<RunCompleteResponse>()
   /** Built answers kept decoded in process, in front of the (encoded) Cache port. */
-  private readonly hot = new LRUCache<string, RunCompleteResponse>({
+  private readonly hot = new LRUCache<string, Stamped<RunCompleteResponse>>({
     maxSize: 64 * 1024 * 1024,
-    sizeCalculation: (r) => 200 + (r.metadata.equity_points + r.metadata.orders_count) * 100,
+    sizeCalculation: (e) => answerBytes(e.value),
   })
+  /** Authorisations: the run detail a credential scope last got for a run, with its freshness. */
+  private readonly auth = new LRUCache<string, Stamped<RunDetail>>({ max: 10_000 })
+  private readonly authFlights = new SingleFlight<RunDetail>()
+  private readonly stale: StalePolicy
   private readonly retryPolicy
 
   constructor(private readonly options: RunServiceOptions) {
     this.clock = options.clock ?? systemClock
+    this.stale = options.stale ?? DEFAULT_STALE_POLICY
     this.retryPolicy = retry(handleWhen(isTransientUpstreamError), {
       maxAttempts: Math.max(0, (options.retryAttempts ?? 3) - 1),
       backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }),
@@ -105,47 +123,92 @@ export class RunService {
 
   async getComplete(runId: string, opts: RunCompleteOptions, caller: CallerContext): Promise<RunCompleteResponse> {
     const started = this.clock.now()
-    let upstreamCalls = 0
-    const callOpts: CallOptions = { headers: caller.headers }
-    let run: RunDetail
+    const authKey = `${caller.scope}|${runId}`
     try {
-      run = await this.retryPolicy.execute(() => {
-        upstreamCalls++
-        this.options.onUpstreamCall?.('run')
-        return this.options.upstream.getRun(runId, callOpts)
-      })
+      return await this.complete(runId, opts, caller, authKey, started)
     } catch (err) {
-      if (upstreamStatusOf(err) === 404) throw new RunNotFoundError(runId)
+      // The caller may no longer see this run: forget that it could.
+      const status = upstreamStatusOf(err)
+      if (status === 401 || status === 403 || status === 404 || err instanceof RunNotFoundError) this.auth.delete(authKey)
       throw err
     }
-    const version = await this.version(run)
-    const key = `hewston:run:v1:${caller.scope}:${runId}:${flagKey(opts)}:${version}`
-    const hot = this.hot.get(key)
-    const cached = hot ? undefined : await this.options.cache.get(key)
-    const hit = hot ?? (cached !== undefined ? (JSON.parse(cached) as RunCompleteResponse) : undefined)
-    if (hit) {
-      if (!hot) this.hot.set(key, hit, { ttl: this.ttlOf(run, hit) })
-      return {
-        ...hit,
-        run,
-        metadata: { ...hit.metadata, cache_hit: true, upstream_calls: upstreamCalls, load_time_ms: round2(this.clock.now() - started) },
-      }
-    }
-    const built = await this.flights.do(key, async () => {
-      const r = await this.build(run, opts, caller)
-      const ttl = this.ttlOf(run, r)
-      await this.options.cache.set(key, JSON.stringify(r), ttl)
-      this.hot.set(key, r, { ttl })
-      return r
+  }
+
+  private async complete(runId: string, opts: RunCompleteOptions, caller: CallerContext, authKey: string, started: number): Promise<RunCompleteResponse> {
+    const { run, upstreamCalls, outage } = await this.authorise(runId, caller, authKey)
+    const key = `hewston:run:v2:${caller.scope}:${runId}:${flagKey(opts)}:${await this.version(run)}`
+    const hit = await this.cached(key)
+    const now = this.clock.now()
+    const done = (r: RunCompleteResponse, extra: Partial<RunCompleteResponse['metadata']>): RunCompleteResponse => ({
+      ...r,
+      run,
+      metadata: { ...r.metadata, upstream_calls: upstreamCalls, ...extra, load_time_ms: round2(this.clock.now() - started) },
     })
-    return {
-      ...built,
-      metadata: {
-        ...built.metadata,
-        upstream_calls: built.metadata.upstream_calls + upstreamCalls,
-        load_time_ms: round2(this.clock.now() - started),
-      },
+    const staleOk = (e: Stamped<RunCompleteResponse>) => usableWhenOut(this.stale, e, now)
+    const asStale = (e: Stamped<RunCompleteResponse>) => done(e.value, { cache_hit: true, stale: true, age_s: Math.floor((now - e.at) / 1000) })
+    if (hit && isFresh(hit, now)) return done(hit.value, { cache_hit: true })
+    // The upstream is out and only known the caller was allowed: the last answer, marked stale.
+    if (outage) {
+      if (hit && staleOk(hit)) return asStale(hit)
+      throw outage
     }
+    try {
+      const built = await this.flights.do(key, async () => {
+        const r = await this.build(run, opts, caller)
+        // A part the upstream refused for these credentials: the authorisation is no longer trusted either.
+        if (r.metadata.failed_sources.some((f) => /^UPSTREAM_40[134]$/.test(f.code))) this.auth.delete(authKey)
+        const entry = stamp(r, this.clock.now(), this.ttlOf(run, r))
+        await this.options.cache.set(key, JSON.stringify(entry), storeTtl(this.stale, this.ttlOf(run, r)))
+        this.hot.set(key, entry, { ttl: storeTtl(this.stale, this.ttlOf(run, r)) })
+        return r
+      })
+      return done(built, { upstream_calls: built.metadata.upstream_calls + upstreamCalls })
+    } catch (err) {
+      if (hit && isUpstreamOutage(err) && staleOk(hit)) return asStale(hit)
+      throw err
+    }
+  }
+
+  /**
+   * The run detail with the caller's credentials: from the authorisation memory while it is fresh (no
+   * upstream call), else from the upstream. When the upstream is out, a remembered authorisation still
+   * counts for stale answers (`outage` is set; nothing new is built then).
+   */
+  private async authorise(runId: string, caller: CallerContext, authKey: string): Promise<{ run: RunDetail; upstreamCalls: number; outage?: unknown }> {
+    const known = this.auth.get(authKey)
+    const now = this.clock.now()
+    const ttl = this.options.authTtlMs ?? 30_000
+    if (known && ttl > 0 && isFresh(known, now)) return { run: known.value, upstreamCalls: 0 }
+    let upstreamCalls = 0
+    try {
+      const ask = async () => {
+        const detail = await this.retryPolicy.execute(() => {
+          upstreamCalls++
+          this.options.onUpstreamCall?.('run')
+          return this.options.upstream.getRun(runId, { headers: caller.headers })
+        })
+        if (ttl > 0) this.auth.set(authKey, stamp(detail, this.clock.now(), ttl), { ttl: storeTtl(this.stale, ttl) })
+        return detail
+      }
+      // Concurrent requests of one credential scope for one run share one authorisation call (not in strict mode).
+      const run = ttl > 0 ? await this.authFlights.do(authKey, ask) : await ask()
+      return { run, upstreamCalls }
+    } catch (err) {
+      if (upstreamStatusOf(err) === 404) throw new RunNotFoundError(runId)
+      if (known && isUpstreamOutage(err) && usableWhenOut(this.stale, known, now)) return { run: known.value, upstreamCalls, outage: err }
+      throw err
+    }
+  }
+
+  /** An answer from the caches, fresh or not. */
+  private async cached(key: string): Promise<Stamped<RunCompleteResponse> | undefined> {
+    const hot = this.hot.get(key)
+    if (hot) return hot
+    const encoded = await this.options.cache.get(key)
+    if (encoded === undefined) return undefined
+    const entry = JSON.parse(encoded) as Stamped<RunCompleteResponse>
+    this.hot.set(key, entry, { ttl: Math.max(1, entry.fresh + this.stale.staleIfErrorMs - this.clock.now()) })
+    return entry
   }
 
   /** Short for runs still moving (and for partial answers, which may heal), long for finished ones. */
@@ -383,3 +446,6 @@ function flagKey(o: RunCompleteOptions): string {
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100
+
+/** Heap bytes of an answer: its equity points and orders as objects, plus the rest. */
+const answerBytes = (r: RunCompleteResponse): number => 2048 + r.metadata.equity_points * 96 + r.metadata.orders_count * 400

@@ -41,7 +41,8 @@ export function ownRoutes(deps: OwnRoutesDeps): Express {
     if (files) app.use('/demo', demoRouter(files))
     else logger.warn('demo files not found (build the browser package): /demo/ disabled')
   }
-  const compress = compression({ threshold: 1024 })
+  // Level 4: a cold year of bars compresses in ~8 ms instead of ~18 at the default level 6, for ~6 % more bytes.
+  const compress = compression({ threshold: 1024, level: 4 })
   app.get('/api/v1/chart-data', compress, chartDataRoute(deps.charts, { maxSpanDays: config.chartMaxSpanDays }))
   app.get('/api/v1/runs', compress, runListRoute(deps.upstream, deps.catalog))
   app.get('/api/v1/runs/:id/complete', compress, runCompleteRoute(deps.runs))

@@ -3,6 +3,7 @@ import { type ChartQueryLimits, type ChartService, credentialScope, forwardedHea
 import type { Request, RequestHandler, Response } from 'express'
 import { sendAggregateError } from '../http/errors.js'
 import { headerGetter, requestContext } from '../http/request-context.js'
+import { markStale } from '../http/stale-headers.js'
 
 /**
  * `GET /api/v1/chart-data`: translates HTTP to {@link ChartService.getChart} and back — query in, JSON
@@ -33,6 +34,7 @@ export function chartDataRoute(charts: ChartService, limits: ChartQueryLimits): 
       const etag = `"${bars.hash}"`
       res.setHeader('etag', etag)
       res.setHeader('cache-control', `${scope === 'public' ? 'public' : 'private'}, max-age=${Math.floor(ttlMs / 1000)}`)
+      markStale(res, response.metadata)
       res.setHeader('vary', 'Authorization, Cookie, Accept-Encoding')
       if (ifNoneMatch(req.get('if-none-match'), etag)) {
         res.status(304).end()

@@ -11,6 +11,7 @@ import {
 import type { Request, RequestHandler, Response } from 'express'
 import { sendAggregateError } from '../http/errors.js'
 import { headerGetter, requestContext } from '../http/request-context.js'
+import { markStale } from '../http/stale-headers.js'
 
 /** `GET /api/v1/runs/:id/complete`: the run, its metrics, equity, orders (fills, chart) in one answer. */
 export function runCompleteRoute(runs: RunService): RequestHandler {
@@ -21,6 +22,7 @@ export function runCompleteRoute(runs: RunService): RequestHandler {
       const scope = await credentialScope({ authorization: req.get('authorization'), cookie: req.get('cookie') })
       const body = await runs.getComplete(runId, options, { scope, headers: forwardedHeaders(headerGetter(req).get, correlationId) })
       res.setHeader('cache-control', 'private, no-cache')
+      markStale(res, body.metadata)
       res.status(200).json(body)
     } catch (err) {
       sendAggregateError(res, err, correlationId)

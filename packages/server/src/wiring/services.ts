@@ -3,6 +3,7 @@ import {
   type Cache,
   ChartService,
   type Clock,
+  DEFAULT_STALE_POLICY,
   type MetricsCatalog,
   RunService,
   TtlPolicy,
@@ -33,10 +34,12 @@ export interface Ports {
 /** Core's services and the host's protocol engines, configured from `config` over `ports`. */
 export function createServices(config: BffConfig, p: Ports) {
   const ttl = new TtlPolicy({ todayMs: config.ttlTodayS * 1000, recentMs: config.ttlRecentS * 1000, olderMs: config.ttlOlderS * 1000 })
+  const stale = { ...DEFAULT_STALE_POLICY, staleIfErrorMs: config.staleIfErrorS * 1000 }
   const charts = new ChartService({
     upstream: p.upstream,
     cache: p.cache,
     ttl,
+    stale,
     clock: p.clock,
     concurrency: config.chartConcurrency,
     onChunk: ({ kind, result }) => p.metrics.chartChunks.inc({ kind, result }),
@@ -48,6 +51,8 @@ export function createServices(config: BffConfig, p: Ports) {
     charts,
     cache: p.cache,
     clock: p.clock,
+    stale,
+    authTtlMs: config.runAuthTtlS * 1000,
     activeTtlMs: config.runActiveTtlS * 1000,
     doneTtlMs: config.runDoneTtlS * 1000,
     onUpstreamCall: (kind) => p.metrics.runUpstreamCalls.inc({ kind }),
