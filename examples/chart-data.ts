@@ -41,7 +41,8 @@ try {
   const volume = bars.reduce((s, b) => s + b.v, 0)
   console.log(`${response.symbol} ${response.timeframe} ${m.from_date}..${m.to_date}`)
   console.log(
-    `  bars: ${m.returned_bars} of ${m.total_bars} (${m.decimated ? `decimated to ${m.bucket_minutes}-minute buckets` : 'full resolution'})`,
+    // total_bars is null on a cold answer taken from the upstream's own decimation (exact bars, total not yet known).
+    `  bars: ${m.returned_bars} of ${m.total_bars ?? 'unknown'} (${m.decimated ? `decimated to ${m.bucket_minutes}-minute buckets` : 'full resolution'})`,
   )
   console.log(`  first: ${bars[0]?.t} open ${bars[0]?.o}   last: ${bars.at(-1)?.t} close ${bars.at(-1)?.c}`)
   console.log(`  range: low ${low} high ${high}   volume ${volume.toLocaleString('en-US')}`)

@@ -1,7 +1,9 @@
 // Plays a run through the BFF's paced playback stream and prints a progress bar, then the frame and order
 // counts (frames received + dropped = frames in the run; every order arrives exactly once).
 //
-//   node --import tsx examples/stream-run.ts --bff http://127.0.0.1:8001 [--run <id>] [--speed 600] [--fps 30]
+//   node --import tsx examples/stream-run.ts --bff http://127.0.0.1:8001 [--run <id>] [--speed 600] [--fps 30] [--fields orders]
+//
+// An unknown run, or credentials the backend refuses, end it with the BFF's answer and exit code 1.
 import { parseArgs } from 'node:util'
 import WebSocket from 'ws'
 
@@ -11,11 +13,12 @@ const { values } = parseArgs({
     run: { type: 'string' },
     speed: { type: 'string', default: '600' },
     fps: { type: 'string', default: '30' },
+    fields: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 })
 if (values.help) {
-  console.log('usage: stream-run.ts --bff <url> [--run <run id>] [--speed <n>] [--fps <n>]')
+  console.log('usage: stream-run.ts --bff <url> [--run <run id>] [--speed <n>] [--fps <n>] [--fields ohlc,orders,equity]')
   process.exit(0)
 }
 const bff = (values.bff as string).replace(/\/+$/, '')
@@ -27,11 +30,30 @@ if (!runId) {
   console.error('no run to play')
   process.exit(1)
 }
-const detail = (await (await fetch(`${bff}/api/v1/backtests/${runId}`)).json()) as { run_from?: string; run_to?: string }
+const detailRes = await fetch(`${bff}/api/v1/backtests/${encodeURIComponent(runId)}`)
+const detail = (detailRes.ok ? await detailRes.json() : {}) as { run_from?: string; run_to?: string }
 const startMs = Date.parse(`${detail.run_from ?? '1970-01-01'}T00:00:00Z`)
 const endMs = Date.parse(`${detail.run_to ?? '1970-01-01'}T23:59:59Z`)
 
-const ws = new WebSocket(`${bff.replace(/^http/, 'ws')}/api/v1/runs/${runId}/stream?autoplay=1&speed=${values.speed}&fps=${values.fps}`)
+const query = new URLSearchParams({ autoplay: '1', speed: values.speed as string, fps: values.fps as string })
+if (values.fields) query.set('fields', values.fields)
+const ws = new WebSocket(`${bff.replace(/^http/, 'ws')}/api/v1/runs/${encodeURIComponent(runId)}/stream?${query}`)
+// A refused handshake (unknown run, bad parameters, credentials refused): print the answer and stop.
+ws.on('unexpected-response', (_req, res) => {
+  let body = ''
+  res.on('data', (d: Buffer) => (body += d))
+  res.on('end', () => {
+    const envelope = (() => {
+      try {
+        return (JSON.parse(body) as { error?: { code: string; message: string } }).error
+      } catch {
+        return undefined
+      }
+    })()
+    console.error(envelope ? `${envelope.code}: ${envelope.message}` : `the BFF refused the stream: ${res.statusCode} ${body}`)
+    process.exit(1)
+  })
+})
 let frames = 0
 let orders = 0
 let dropped = 0
@@ -65,8 +87,11 @@ ws.on('message', (data) => {
   } else if (m.t === 'status' && m.state !== 'live') {
     if (tty) process.stdout.write('\n')
     console.log(`status: ${m.state}`)
-  } else if (m.t === 'err') {
+  } else if (m.t === 'err' && m.code !== 'VALIDATION') {
+    // The stream failed for good (the BFF says so once, then its status is `error`): stop rather than wait.
     console.error(`error: ${m.code}: ${m.msg}`)
+    ws.terminate()
+    process.exit(1)
   } else if (m.t === 'end') {
     if (tty) process.stdout.write('\n')
     console.log(`${bar(100)}`)

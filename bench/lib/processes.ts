@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -65,4 +65,16 @@ export function ensureBuiltAndData(): string {
     spawnSync(process.execPath, ['packages/reference-backend/dist/cli.js', 'generate', '--out', dir], { cwd: ROOT, stdio: 'inherit' })
   }
   return dir
+}
+
+/** CPU time (clock ticks), resident memory (MB) and open file descriptors of a process, from /proc. */
+export function procStats(pid: number): { cpuTicks: number; rssMb: number; fds: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
+  return {
+    cpuTicks: Number(stat[11]) + Number(stat[12]),
+    rssMb: Math.round(rssKb / 102.4) / 10,
+    fds: readdirSync(`/proc/${pid}/fd`).length,
+  }
 }

@@ -72,7 +72,17 @@ export async function runsScenario(ctx: { backendUrl: string; dataDir: string; d
   startNode(['packages/reference-backend/dist/cli.js', '--root', ctx.dataDir, '--port', String(slowBackendPort), '--latency-ms', '50'])
   const slowBackend = `http://127.0.0.1:${slowBackendPort}`
   await waitFor(`${slowBackend}/healthz`)
-  startNode(['packages/server/dist/cli.js', '--backend', slowBackend, '--port', String(slowBffPort), '--root', ctx.dataDir, '--log-level', 'warn'])
+  startNode([
+    'packages/server/dist/cli.js',
+    '--backend',
+    slowBackend,
+    '--port',
+    String(slowBffPort),
+    '--root',
+    ctx.dataDir,
+    '--log-level',
+    'warn',
+  ])
   const slowBff = `http://127.0.0.1:${slowBffPort}`
   await waitFor(`${slowBff}/health`)
   await timed(complete(slowBff))

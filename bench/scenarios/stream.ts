@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { createUpstreamClient, TimelineLoader } from '@hewston-bff/core'
 import WebSocket from 'ws'
 import { percentile } from '../lib/measure.js'
-import { freePort, ROOT, startNode, waitFor } from '../lib/processes.js'
+import { freePort, procStats, ROOT, startNode, waitFor } from '../lib/processes.js'
 
 interface ClientsResult {
   clients: number
@@ -67,13 +66,6 @@ async function healthzDuring<T>(url: string, work: Promise<T>): Promise<{ result
   await sampler
   const s = [...samples].sort((a, b) => a - b)
   return { result, p50: Math.round((s[Math.floor(s.length / 2)] ?? 0) * 10) / 10, max: Math.round((s.at(-1) ?? 0) * 10) / 10 }
-}
-
-function procStats(pid: number): { cpuTicks: number; rssMb: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
-  return { cpuTicks: Number(stat[11]) + Number(stat[12]), rssMb: Math.round(rssKb / 102.4) / 10 }
 }
 
 async function rtts(url: string, n: number): Promise<number[]> {

@@ -1,10 +1,12 @@
 import {
   type Clock,
+  FRAME_FIELDS,
+  type FrameField,
   type PlaybackCtrl,
-  type PlaybackFrame,
   type PlaybackMessage,
   PlaybackSession,
   type PlaybackState,
+  type StreamedFrame,
   TimelineLoader,
   type Upstream,
 } from '@hewston-bff/core'
@@ -16,10 +18,15 @@ export interface RunStreamOptions {
   speed?: number
   /** Start right after this ISO timestamp. */
   from?: string
+  /**
+   * The frame fields to receive (default all three, the upstream's shape). `['orders']` receives only the
+   * frames that carry orders — each order exactly once — and counts the others as `dropped`.
+   */
+  fields?: readonly FrameField[]
 }
 
-/** A playback frame (the upstream's shape); `dropped` counts across transport switches. */
-export type StreamFrame = PlaybackFrame
+/** A playback frame with the fields asked for; `dropped` counts across transport switches. */
+export type StreamFrame = StreamedFrame
 
 /** The playback stream's `status` message, plus which transport carries it. */
 export type StreamStatus = Omit<Extract<PlaybackMessage, { t: 'status' }>, 't' | 'source'> & {
@@ -64,6 +71,7 @@ export class RunStream extends EventEmitter<{
   lastTs: string | null
   private playing = false
   private speed: number
+  private fields: readonly FrameField[]
   private readonly fps: number
   private transport: Transport | undefined
   private droppedBase = 0
@@ -83,6 +91,7 @@ export class RunStream extends EventEmitter<{
     super()
     this.fps = options.fps ?? 30
     this.speed = options.speed ?? 60
+    this.fields = options.fields ?? FRAME_FIELDS
     this.lastTs = options.from ?? null
     this.mode = mode
     this.open()
@@ -105,6 +114,12 @@ export class RunStream extends EventEmitter<{
   setSpeed(speed: number): void {
     this.speed = speed
     this.transport?.send({ t: 'ctrl', cmd: 'speed', speed })
+  }
+
+  /** Receives only these frame fields from now on (kept across reconnects and transport switches). */
+  setFields(fields: readonly FrameField[]): void {
+    this.fields = [...fields]
+    this.transport?.send({ t: 'ctrl', cmd: 'fields', fields: this.fields })
   }
 
   close(): void {
@@ -162,6 +177,7 @@ export class RunStream extends EventEmitter<{
       const q = new URLSearchParams({ fps: String(this.fps), speed: String(this.speed) })
       if (this.lastTs) q.set('from', this.lastTs)
       if (this.playing) q.set('autoplay', '1')
+      if (this.fields.length !== FRAME_FIELDS.length) q.set('fields', this.fields.join(','))
       return `${base}/api/v1/runs/${encodeURIComponent(this.runId)}/stream?${q}`
     }
     const ws = new ReconnectingWebSocket(url, [], {
@@ -197,6 +213,7 @@ export class RunStream extends EventEmitter<{
       speed: this.speed,
       fromMs: this.lastTs ? Date.parse(this.lastTs) : undefined,
       autoplay: this.playing,
+      fields: new Set(this.fields),
       send: (m) => queueMicrotask(() => this.receive(m, generation)),
     })
     loader.start()

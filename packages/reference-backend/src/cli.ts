@@ -30,6 +30,8 @@ Fault injection (off by default; for tests):
   --latency-ms <n>          Add this delay before every response and stream.
   --fail-route <spec>       "[METHOD ]PATH=STATUS|reset|hang", e.g. "GET /bars/*=503" (repeatable).
   --close-stream-after <n>  Drop WS/SSE connections abruptly after n frames.
+  --sse-frames-per-second <n>
+                            Throttle SSE streams to about n frames/s (the real backend manages ≈11 000).
   --stream-error            Answer every stream with the upstream HEAD's STREAM_ERROR instead of frames.
 
 Generate options:
@@ -69,6 +71,7 @@ async function main(argv: string[]): Promise<void> {
         'latency-ms': { type: 'string' },
         'fail-route': { type: 'string', multiple: true },
         'close-stream-after': { type: 'string' },
+        'sse-frames-per-second': { type: 'string' },
         'stream-error': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -108,6 +111,10 @@ async function main(argv: string[]): Promise<void> {
           values['close-stream-after'] === undefined
             ? undefined
             : intOption(values['close-stream-after'] as string, 'close-stream-after', 0),
+        sseFramesPerSecond:
+          values['sse-frames-per-second'] === undefined
+            ? undefined
+            : intOption(values['sse-frames-per-second'] as string, 'sse-frames-per-second', 0, 1),
         streamError: values['stream-error'] === true,
       },
     })

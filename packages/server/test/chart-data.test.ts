@@ -32,14 +32,20 @@ describe('GET /api/v1/chart-data', () => {
     }
   })
 
-  it('answers a cold year from the upstream\'s decimation, fills its chunks behind it, then serves it from them', async () => {
+  it("answers a cold year from the upstream's decimation, fills its chunks behind it, then serves it from them", async () => {
     const qs = 'symbol=aapl&timeframe=1M_DECIMATED&from_date=2024-01-01&to_date=2024-12-31&target_points=2000'
     const res = await fetch(url(qs))
     expect(res.status).toBe(200)
     const body = (await res.json()) as { symbol: string; bars: { t: string }[]; metadata: Record<string, unknown> }
     expect(body.symbol).toBe('AAPL')
     // Cold: a couple of small decimated answers; the exact total is not known yet.
-    expect(body.metadata).toMatchObject({ decimated: true, from_date: '2024-01-01', to_date: '2024-12-31', cache_hit: false, total_bars: null })
+    expect(body.metadata).toMatchObject({
+      decimated: true,
+      from_date: '2024-01-01',
+      to_date: '2024-12-31',
+      cache_hit: false,
+      total_bars: null,
+    })
     expect(body.metadata.upstream_calls).toBeLessThanOrEqual(3)
     expect(body.bars.length).toBe(body.metadata.returned_bars)
     expect(body.bars.length).toBeLessThanOrEqual(2000)

@@ -54,6 +54,23 @@ function connect(url: string, headers: Record<string, string> = {}): Promise<Cli
   })
 }
 
+/** The handshake's answer when the BFF refuses the upgrade: status, headers and body. */
+function refusal(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  const ws = new WebSocket(url, { headers })
+  ws.on('error', () => {})
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => reject(new Error('the handshake was accepted')))
+    ws.once('unexpected-response', (_q, res) => {
+      let body = ''
+      res.on('data', (d: Buffer) => (body += d))
+      res.on('end', () => resolve({ status: res.statusCode as number, headers: res.headers, body }))
+    })
+  })
+}
+
 /** Every order of a run, in stream order, straight from the upstream's SSE. */
 async function upstreamOrders(backendUrl: string, runId: string): Promise<{ ids: string[]; frames: number }> {
   const text = await (await fetch(`${backendUrl}/backtests/${runId}/stream`)).text()
@@ -102,8 +119,9 @@ describe('playback stream /api/v1/runs/{id}/stream', () => {
     for (const c of clients) c.ws.close()
   })
 
-  it('survives 5 upstream restarts mid-load: clients see only status changes, then every frame accounted once, in order', async () => {
+  it('survives 5 upstream restarts mid-load: clients keep playing, then every frame accounted once, in order', async () => {
     gen.backend.setFaults({ sseFramesPerSecond: 30_000 })
+    const streamsBefore = gen.backend.stats.sseStreams
     const c = await connect(wsUrl('autoplay=1&fps=30&speed=60', gen.data.runs[1]?.runId ?? runId).replace(/runs\/[^/]+/, `runs/${runId}`), {
       authorization: 'Bearer restart-test',
     })
@@ -123,9 +141,11 @@ describe('playback stream /api/v1/runs/{id}/stream', () => {
     expect(frames.length + (frames.at(-1)?.dropped ?? 0)).toBe(expected.frames)
     expect(orderIds(c)).toEqual(expected.ids)
     for (let i = 1; i < frames.length; i++) expect((frames[i]?.ts as string) > (frames[i - 1]?.ts as string)).toBe(true)
-    const reconnecting = c.statuses().filter((s) => s.state === 'reconnecting')
-    expect(reconnecting.length).toBeGreaterThanOrEqual(1)
-    expect(reconnecting[0]).toMatchObject({ attempt: expect.any(Number), retry_in_ms: expect.any(Number) })
+    // The loader re-read after every restart; the client only hears `reconnecting` if it caught up meanwhile.
+    expect(gen.backend.stats.sseStreams - streamsBefore).toBeGreaterThanOrEqual(6)
+    for (const s of c.statuses().filter((s) => s.state === 'reconnecting'))
+      expect(s).toMatchObject({ attempt: expect.any(Number), retry_in_ms: expect.any(Number) })
+    expect(c.statuses().map((s) => s.state)).not.toContain('error')
     expect(c.messages.filter((m) => m.t === 'err')).toEqual([])
     c.ws.close()
   })
@@ -172,6 +192,104 @@ describe('playback stream /api/v1/runs/{id}/stream', () => {
     expect(gen.backend.stats.sseStreams - before).toBe(1)
     gen.backend.setFaults({})
     c.ws.close()
+  })
+
+  it('refuses an unknown run at the handshake with 404 and the envelope, without opening a stream', async () => {
+    const before = gen.backend.stats.sseStreams
+    const r = await refusal(wsUrl('autoplay=1', 'no-such-run'), { 'x-correlation-id': 'unknown-run-1' })
+    expect(r.status).toBe(404)
+    expect(JSON.parse(r.body)).toEqual({
+      error: {
+        code: 'RUN_NOT_FOUND',
+        message: 'Run no-such-run not found',
+        details: { run_id: 'no-such-run' },
+        correlation_id: 'unknown-run-1',
+      },
+    })
+    expect(r.headers['x-correlation-id']).toBe('unknown-run-1')
+    expect(gen.backend.stats.sseStreams).toBe(before)
+  })
+
+  it("gives the upstream's own 401 back at the handshake, exactly as it sent it", async () => {
+    gen.backend.setFaults({ routes: [{ method: 'GET', path: `/backtests/${runId}`, status: 401, body: '{"detail":"Not authenticated"}' }] })
+    try {
+      const r = await refusal(wsUrl('autoplay=1'), { authorization: 'Bearer revoked' })
+      expect(r.status).toBe(401)
+      expect(r.body).toBe('{"detail":"Not authenticated"}')
+    } finally {
+      gen.backend.setFaults({})
+    }
+  })
+
+  it('gives a fields=orders client only frames with orders, each order once; a fields command switches back', async () => {
+    const c = await connect(wsUrl('autoplay=1&fps=30&speed=2000&fields=orders'), { authorization: 'Bearer orders-only' })
+    const end = await c.waitFor((m) => m.t === 'end', 60_000)
+    const frames = c.frames()
+    expect(frames.length).toBeGreaterThan(0)
+    for (const f of frames) {
+      expect(Object.keys(f).sort()).toEqual(['dropped', 'orders', 't', 'ts'])
+      expect(f.orders.length).toBeGreaterThan(0)
+    }
+    expect(orderIds(c)).toEqual(expected.ids)
+    expect(frames.length + (end.dropped as number)).toBe(expected.frames)
+    // Back to everything with a command, after a seek to the start.
+    c.ws.send('{"t":"ctrl","cmd":"fields","fields":["ohlc","orders","equity"]}')
+    await expect(connect(wsUrl('fields=volume'))).rejects.toThrow(/handshake 422/)
+    await expect(connect(wsUrl('fields=orders,orders'))).rejects.toThrow(/handshake 422/)
+    await c.waitFor((m) => m.echo === true && m.cmd === 'fields')
+    c.ws.close()
+  })
+
+  it('finishes from the artifacts after the first upstream drop instead of re-reading (--root)', async () => {
+    const gen2 = await startGeneratedBackend({ seed: 52 })
+    const { bff } = await startBff(gen2.backend.url, { root: gen2.data.root, streamBackoffMs: '100' })
+    try {
+      const run = gen2.data.runs.find((r) => r.from === '2024-10-01')?.runId as string
+      const want = await upstreamOrders(gen2.backend.url, run)
+      gen2.backend.setFaults({ sseFramesPerSecond: 20_000 })
+      const streamsBefore = gen2.backend.stats.sseStreams
+      const c = await connect(`${bff.url.replace('http', 'ws')}/api/v1/runs/${run}/stream?autoplay=1&fps=30&speed=600`)
+      await c.waitFor((m) => m.t === 'frame')
+      await gen2.backend.restart()
+      await c.waitFor((m) => m.t === 'end', 60_000)
+      const frames = c.frames()
+      expect(frames.length + (frames.at(-1)?.dropped ?? 0)).toBe(want.frames)
+      expect(orderIds(c)).toEqual(want.ids)
+      expect(gen2.backend.stats.sseStreams - streamsBefore).toBe(1)
+      expect(c.messages.filter((m) => m.t === 'err')).toEqual([])
+      c.ws.close()
+    } finally {
+      await bff.close()
+      await gen2.cleanup()
+    }
+  })
+
+  it('refuses a new run with 503 while the timelines in use fill --stream-pool-mb; joining a pooled one still works', async () => {
+    // Room for one 132k-frame timeline (~15 MB with its arrays at capacity), not two.
+    const { bff: small } = await startBff(gen.backend.url, { streamPoolMb: 20 })
+    try {
+      const big = gen.data.runs.find((r) => r.from === '2024-10-01')?.runId as string
+      const url = (qs: string) => `${small.url.replace('http', 'ws')}/api/v1/runs/${big}/stream?${qs}`
+      const first = await connect(url('autoplay=1&fps=30&speed=1'), { authorization: 'Bearer pool-a' })
+      await first.waitFor((m) => m.t === 'status' && m.state === 'live')
+      const r = await refusal(url('autoplay=1'), { authorization: 'Bearer pool-b', 'x-correlation-id': 'pool-full' })
+      expect(r.status).toBe(503)
+      expect(r.headers['retry-after']).toBe('5')
+      expect(JSON.parse(r.body).error).toMatchObject({ code: 'OVERLOADED', correlation_id: 'pool-full' })
+      const joined = await connect(url('autoplay=1&fps=30&speed=1'), { authorization: 'Bearer pool-a' })
+      await joined.waitFor((m) => m.t === 'frame')
+      expect(await (await fetch(`${small.url}/metrics`)).text()).toMatch(
+        /hewston_bff_playback_streams_refused_total\{reason="pool_full"\} 1/,
+      )
+      // Once nobody plays it, the idle timeline makes room.
+      first.ws.close()
+      joined.ws.close()
+      await new Promise((r) => setTimeout(r, 300))
+      const later = await connect(url('autoplay=1'), { authorization: 'Bearer pool-b' })
+      later.ws.close()
+    } finally {
+      await small.close()
+    }
   })
 
   it('keeps the connection on invalid messages and answers VALIDATION', async () => {

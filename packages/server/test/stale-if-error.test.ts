@@ -45,7 +45,11 @@ describe('stale beats broken: the upstream stops, cached answers go on (marked s
     expect(staleRun.headers.get('warning')).toMatch(/^110 /)
 
     // Another caller's credentials never see alice's cached data; nothing cached → the usual envelope.
-    for (const res of [await complete('Bearer mallory'), await chart(cachedRange, 'Bearer mallory'), await chart('from_date=2023-03-01&to_date=2023-03-31')]) {
+    for (const res of [
+      await complete('Bearer mallory'),
+      await chart(cachedRange, 'Bearer mallory'),
+      await chart('from_date=2023-03-01&to_date=2023-03-31'),
+    ]) {
       expect([502, 503, 504]).toContain(res.status)
       const body = (await res.json()) as { error: { code: string } }
       expect(body.error.code).toMatch(/^UPSTREAM_/)

@@ -1,8 +1,9 @@
 import { LRUCache } from 'lru-cache'
 import type { Cache } from './cache.js'
+import { HEAP_BYTES, stringBytes } from './heap-bytes.js'
 
 export interface MemoryCacheOptions {
-  /** Upper bound of the stored values, in bytes (UTF-16 estimate). Default 64 MiB. */
+  /** Upper bound of the memory its entries hold (keys, values, bookkeeping), in bytes. Default 64 MiB. */
   maxBytes?: number
 }
 
@@ -13,7 +14,7 @@ export class MemoryCache implements Cache {
   constructor(options: MemoryCacheOptions = {}) {
     this.lru = new LRUCache<string, string>({
       maxSize: options.maxBytes ?? 64 * 1024 * 1024,
-      sizeCalculation: (value, key) => (value.length + key.length) * 2,
+      sizeCalculation: (value, key) => HEAP_BYTES.entry + stringBytes(key) + stringBytes(value),
       ttlAutopurge: false,
     })
   }
@@ -30,7 +31,7 @@ export class MemoryCache implements Cache {
     this.lru.delete(key)
   }
 
-  /** Bytes currently held (estimate). */
+  /** Bytes currently held, as accounted against `maxBytes`. */
   get size(): number {
     return this.lru.calculatedSize
   }

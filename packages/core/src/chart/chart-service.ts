@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import type { Cache } from '../cache/cache.js'
+import { HEAP_BYTES } from '../cache/heap-bytes.js'
 import { DEFAULT_STALE_POLICY, dueForRevalidation, type StalePolicy, type Stamped, stamp } from '../cache/stale.js'
 import { TtlPolicy } from '../cache/ttl-policy.js'
 import { isoSeconds } from '../contract/time.js'
@@ -9,6 +10,7 @@ import type { Upstream } from '../upstream/upstream.js'
 import { type Clock, systemClock } from '../util/clock.js'
 import { mapLimit } from '../util/map-limit.js'
 import { SingleFlight } from '../util/single-flight.js'
+import type { Slot } from '../util/slot.js'
 import { bucketOhlc, chooseBucket } from './buckets.js'
 import { type CallerContext, type ChunkEvent, ChunkStore } from './chunk-store.js'
 import { planChunks, type SourceKind } from './chunks.js'
@@ -64,6 +66,8 @@ export interface ChartServiceOptions {
   clock?: Clock
   /** Upstream chunk fetches in flight per request (default 4). */
   concurrency?: number
+  /** Runs each upstream chunk fetch: a shared limiter bounds them across all requests (none by default). */
+  fetchSlot?: Slot
   /** How long another instance's fill lock is waited for before fetching anyway (default 10 s). */
   lockWaitMs?: number
   /**
@@ -128,10 +132,11 @@ export class ChartService {
       clock: this.clock,
       stale: this.stale,
       lockWaitMs: options.lockWaitMs,
-      memoryBytes: bytes / 2,
+      fetchSlot: options.fetchSlot,
+      memoryBytes: Math.floor(bytes / 2),
       onChunk: options.onChunk,
     })
-    this.answers = new LRUCache({ maxSize: bytes / 2, sizeCalculation: (e) => answerBytes(e.value) })
+    this.answers = new LRUCache({ maxSize: Math.max(1, Math.floor(bytes / 2)), sizeCalculation: (e) => chartAnswerBytes(e.value) })
   }
 
   async getChart(req: ChartRequest, caller: CallerContext): Promise<ChartResult> {
@@ -259,14 +264,25 @@ export class ChartService {
     return { response, ttlMs: a.staleAgeMs === undefined ? a.ttlMs : 0 }
   }
 
+  /** Memory held in process (decoded chunks and answers), as accounted against `memoryBytes`. */
+  get bytes(): number {
+    return this.chunks.bytes + this.answers.calculatedSize
+  }
+
   /** Cache key of a chunk for a caller scope. */
   chunkKey(...args: Parameters<ChunkStore['key']>): string {
     return this.chunks.key(...args)
   }
 }
 
-/** Heap bytes of an answer: per bar an object (or column slots) with a timestamp string and five numbers. */
-const answerBytes = (r: ChartResponse): number => 256 + r.metadata.returned_bars * 160
+/**
+ * Memory held by an answer: per bar an object, or slots in the columns, plus the serialisation a host may
+ * keep beside it (see {@link HEAP_BYTES}).
+ */
+export const chartAnswerBytes = (r: ChartResponse): number =>
+  HEAP_BYTES.entry +
+  2 * HEAP_BYTES.object +
+  r.metadata.returned_bars * ((Array.isArray(r.bars) ? HEAP_BYTES.rowBar : HEAP_BYTES.wireColumnBar) + HEAP_BYTES.serializedBar)
 
 const round2 = (x: number) => Math.round(x * 100) / 100
 

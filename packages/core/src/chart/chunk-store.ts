@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import type { Cache } from '../cache/cache.js'
+import { HEAP_BYTES } from '../cache/heap-bytes.js'
 import {
   DEFAULT_STALE_POLICY,
   dueForRevalidation,
@@ -15,6 +16,7 @@ import { isUpstreamOutage, upstreamStatusOf } from '../errors/guards.js'
 import type { Upstream } from '../upstream/upstream.js'
 import { type Clock, sleep } from '../util/clock.js'
 import { SingleFlight } from '../util/single-flight.js'
+import { type Slot, unlimited } from '../util/slot.js'
 import type { Chunk, SourceKind } from './chunks.js'
 import { type ColumnarBars, emptyBars, toColumnar } from './columnar.js'
 
@@ -45,6 +47,10 @@ export interface ChunkStoreOptions {
   memoryBytes: number
   /** Background fills and refreshes in flight at most (default 2): never on a request's path. */
   backgroundConcurrency?: number
+  /** Runs each upstream chunk fetch (and its decoding); a shared limiter bounds them across requests. */
+  fetchSlot?: Slot
+  /** Background jobs waiting at most (default 1000); more are skipped until the queue drains. */
+  backgroundQueueMax?: number
   onChunk?: (event: { kind: SourceKind; result: ChunkEvent }) => void
 }
 
@@ -63,11 +69,13 @@ export class ChunkStore {
   private readonly stale: StalePolicy
   private backgroundRunning = 0
   private readonly backgroundQueue: (() => Promise<void>)[] = []
+  /** Chunk keys waiting in the background queue (not yet running). */
+  private readonly queuedKeys = new Set<string>()
   private idleWaiters: (() => void)[] = []
 
   constructor(private readonly options: ChunkStoreOptions) {
     this.stale = options.stale ?? DEFAULT_STALE_POLICY
-    this.decoded = new LRUCache({ maxSize: Math.max(1, options.memoryBytes), sizeCalculation: (e) => bytesOf(e.value) })
+    this.decoded = new LRUCache({ maxSize: Math.max(1, Math.floor(options.memoryBytes)), sizeCalculation: (e) => bytesOf(e.value) })
   }
 
   /** Cache key of a chunk for a caller scope. */
@@ -122,8 +130,7 @@ export class ChunkStore {
    * not they are fresh; resolves when all are done, never rejects.
    */
   refresh(chunks: readonly Chunk[], caller: CallerContext, rthOnly: boolean): Promise<void> {
-    return this.inBackground(chunks, (chunk) => {
-      const key = this.key(chunk, caller.scope, rthOnly)
+    return this.inBackground(chunks, caller, rthOnly, (chunk, key) => {
       this.options.onChunk?.({ kind: chunk.kind, result: 'refresh' })
       return this.flights.do(key, () => this.fill(key, chunk, caller, rthOnly, true))
     })
@@ -131,22 +138,39 @@ export class ChunkStore {
 
   /** Loads `chunks` into the caches in the background (those already fresh cost nothing); never rejects. */
   prefetch(chunks: readonly Chunk[], caller: CallerContext, rthOnly: boolean): Promise<void> {
-    return this.inBackground(chunks, (chunk) => this.load(chunk, caller, rthOnly))
+    return this.inBackground(chunks, caller, rthOnly, (chunk) => this.load(chunk, caller, rthOnly))
   }
 
-  private inBackground(chunks: readonly Chunk[], work: (chunk: Chunk) => Promise<unknown>): Promise<void> {
+  /**
+   * Queues background work per chunk: a chunk already queued is not queued again, and past
+   * `backgroundQueueMax` jobs new work is skipped (it is only ever an optimisation), so the queue stays
+   * bounded however many distinct charts are asked for.
+   */
+  private inBackground(
+    chunks: readonly Chunk[],
+    caller: CallerContext,
+    rthOnly: boolean,
+    work: (chunk: Chunk, key: string) => Promise<unknown>,
+  ): Promise<void> {
     const limit = this.options.backgroundConcurrency ?? 2
-    const jobs = chunks.map(
-      (chunk) =>
+    const max = this.options.backgroundQueueMax ?? 1000
+    const jobs: Promise<void>[] = []
+    for (const chunk of chunks) {
+      const key = this.key(chunk, caller.scope, rthOnly)
+      if (this.queuedKeys.has(key) || this.backgroundQueue.length >= max) continue
+      this.queuedKeys.add(key)
+      jobs.push(
         new Promise<void>((resolve) => {
-          this.backgroundQueue.push(() =>
-            work(chunk).then(
+          this.backgroundQueue.push(() => {
+            this.queuedKeys.delete(key)
+            return work(chunk, key).then(
               () => resolve(),
               () => resolve(),
-            ),
-          )
+            )
+          })
         }),
-    )
+      )
+    }
     const pump = () => {
       while (this.backgroundRunning < limit && this.backgroundQueue.length) {
         const job = this.backgroundQueue.shift() as () => Promise<void>
@@ -160,6 +184,11 @@ export class ChunkStore {
     }
     pump()
     return Promise.all(jobs).then(() => undefined)
+  }
+
+  /** Memory held by decoded chunks, as accounted against `memoryBytes`. */
+  get bytes(): number {
+    return this.decoded.calculatedSize
   }
 
   /** Resolves once no background fill or refresh is queued or running (for tests and shutdown). */
@@ -208,7 +237,11 @@ export class ChunkStore {
     }
   }
 
-  private async fetchChunk(chunk: Chunk, caller: CallerContext, rthOnly: boolean): Promise<ColumnarBars> {
+  private fetchChunk(chunk: Chunk, caller: CallerContext, rthOnly: boolean): Promise<ColumnarBars> {
+    return (this.options.fetchSlot ?? unlimited)(() => this.fetchChunkNow(chunk, caller, rthOnly))
+  }
+
+  private async fetchChunkNow(chunk: Chunk, caller: CallerContext, rthOnly: boolean): Promise<ColumnarBars> {
     const { upstream } = this.options
     const q = { symbol: chunk.symbol, from: chunk.from, to: chunk.to }
     const qRth = { ...q, rth_only: rthOnly }
@@ -230,5 +263,5 @@ export class ChunkStore {
   }
 }
 
-/** Heap bytes of decoded bars: six arrays of doubles (8 bytes each) plus the array headers. */
-export const bytesOf = (b: ColumnarBars): number => 6 * (64 + b.t.length * 8) + 64
+/** Memory held by decoded bars (see {@link HEAP_BYTES}). */
+export const bytesOf = (b: ColumnarBars): number => HEAP_BYTES.entry + HEAP_BYTES.object + b.t.length * HEAP_BYTES.numberColumnBar

@@ -1,4 +1,4 @@
-import type { PlaybackFrame } from './stream.js'
+import { FRAME_FIELDS, type FrameField, type StreamedFrame } from './stream.js'
 
 /**
  * The BFF's playback stream protocol (`/api/v1/runs/{id}/stream`): handshake parameters and the values
@@ -40,7 +40,28 @@ export interface PlaybackQuery {
   /** Resume right after this time: the client's last frame before a reconnect. */
   fromMs: number | undefined
   autoplay: boolean
+  /** The frame fields this client wants (all by default). */
+  fields: ReadonlySet<FrameField>
 }
+
+const ALL_FIELDS: ReadonlySet<FrameField> = new Set(FRAME_FIELDS)
+
+/**
+ * A set of frame fields from `ohlc,orders,equity` (any non-empty subset, in any order, each once) or the
+ * same names as a JSON array; undefined when it is anything else.
+ */
+export function parseFrameFields(value: unknown): ReadonlySet<FrameField> | undefined {
+  const names = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : undefined
+  if (!names?.length) return undefined
+  const out = new Set<FrameField>()
+  for (const n of names) {
+    if (typeof n !== 'string' || !(FRAME_FIELDS as readonly string[]).includes(n) || out.has(n as FrameField)) return undefined
+    out.add(n as FrameField)
+  }
+  return out
+}
+
+const FIELDS_HINT = `fields must be a non-empty list of ${FRAME_FIELDS.join(', ')} (each at most once)`
 
 const DECIMAL = /^\d{1,7}(?:\.\d{1,6})?$/
 
@@ -61,8 +82,11 @@ export function parsePlaybackQuery(q: URLSearchParams): { ok: true; value: Playb
   if (from !== null && fromMs === undefined) issues.push('from must be an ISO-8601 timestamp with a zone, e.g. 2024-12-02T14:30:00Z')
   const autoplayRaw = q.get('autoplay')
   if (autoplayRaw !== null && !['0', '1', 'true', 'false'].includes(autoplayRaw)) issues.push('autoplay must be 1/0/true/false')
-  if (issues.length) return { ok: false, issues }
-  return { ok: true, value: { fps, speed, fromMs, autoplay: autoplayRaw === '1' || autoplayRaw === 'true' } }
+  const fieldsRaw = q.get('fields')
+  const fields = fieldsRaw === null ? ALL_FIELDS : parseFrameFields(fieldsRaw)
+  if (!fields) issues.push(`${FIELDS_HINT}, e.g. fields=orders`)
+  if (issues.length || !fields) return { ok: false, issues }
+  return { ok: true, value: { fps, speed, fromMs, autoplay: autoplayRaw === '1' || autoplayRaw === 'true', fields } }
 }
 
 /** Where a client's playback stands (`status` messages). */
@@ -70,7 +94,7 @@ export type PlaybackState = 'connecting' | 'buffering' | 'live' | 'paused' | 're
 
 /** Every message the BFF's playback stream sends a client. */
 export type PlaybackMessage =
-  | PlaybackFrame
+  | StreamedFrame
   | { t: 'status'; state: PlaybackState; position: string | null; source: 'upstream' | 'artifacts'; attempt?: number; retry_in_ms?: number }
   | { t: 'end'; frames: number; dropped: number }
   | { t: 'err'; code: string; msg: string }
@@ -84,15 +108,19 @@ export type PlaybackCtrl = { t: 'ctrl'; [key: string]: unknown } & (
   | { cmd: 'pause' }
   | { cmd: 'seek'; ts: string }
   | { cmd: 'speed'; speed: number }
+  /** Which frame fields to send from now on: `["orders"]` or `"ohlc,orders"`. */
+  | { cmd: 'fields'; fields: readonly FrameField[] | string }
 )
 
-const COMMANDS = new Set(['play', 'pause', 'seek', 'speed'])
+const COMMANDS = new Set(['play', 'pause', 'seek', 'speed', 'fields'])
 
 /**
  * Reads one client message of the playback stream. Checks run in the upstream WebSocket's order (JSON,
  * object, `t`, `cmd`), then the command's own value; `seekToMs` is the parsed `ts` of a seek.
  */
-export function parsePlaybackCtrl(text: string): { ok: true; msg: PlaybackCtrl; seekToMs?: number } | { ok: false; error: string } {
+export function parsePlaybackCtrl(
+  text: string,
+): { ok: true; msg: PlaybackCtrl; seekToMs?: number; fields?: ReadonlySet<FrameField> } | { ok: false; error: string } {
   let msg: unknown
   try {
     msg = JSON.parse(text)
@@ -107,6 +135,11 @@ export function parsePlaybackCtrl(text: string): { ok: true; msg: PlaybackCtrl; 
     const seekToMs = typeof m.ts === 'string' ? parseIsoTimestamp(m.ts) : undefined
     if (seekToMs === undefined) return { ok: false, error: 'seek needs ts: an ISO-8601 timestamp with a zone, e.g. 2024-12-02T14:30:00Z' }
     return { ok: true, msg: m as PlaybackCtrl, seekToMs }
+  }
+  if (m.cmd === 'fields') {
+    const fields = parseFrameFields(m.fields)
+    if (!fields) return { ok: false, error: `${FIELDS_HINT}, e.g. ["orders"]` }
+    return { ok: true, msg: m as PlaybackCtrl, fields }
   }
   if (m.cmd === 'speed' && !isPlaybackSpeed(m.speed))
     return { ok: false, error: `speed needs a number in [${PLAYBACK_SPEED.min}, ${PLAYBACK_SPEED.max}]` }

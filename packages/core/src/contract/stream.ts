@@ -31,3 +31,13 @@ export type PlaybackFrame = z.infer<typeof FrameSchema>
  * `end` — or an in-band `error` (its HEAD's `STREAM_ERROR`), which ends the stream too.
  */
 export type RunStreamEvent = { type: 'frame'; frame: PlaybackFrame } | { type: 'end' } | { type: 'error'; code: string; msg: string }
+
+/** The parts of a frame a playback client can choose (`fields=` on the handshake, or a `fields` command). */
+export const FRAME_FIELDS = ['ohlc', 'orders', 'equity'] as const
+export type FrameField = (typeof FRAME_FIELDS)[number]
+
+/**
+ * A frame of the BFF's playback stream: the upstream's frame with only the fields the client asked for
+ * (all three by default, so a client that never chooses gets exactly the upstream's shape).
+ */
+export type StreamedFrame = Pick<PlaybackFrame, 't' | 'ts' | 'dropped'> & Partial<Pick<PlaybackFrame, FrameField>>

@@ -1,15 +1,17 @@
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel'
 import { LRUCache } from 'lru-cache'
 import type { Cache } from '../cache/cache.js'
-import type { CallerContext, ChartResponse, ChartService } from '../chart/chart-service.js'
-import type { RunDetail } from '../contract/backtests.js'
+import { HEAP_BYTES } from '../cache/heap-bytes.js'
 import { DEFAULT_STALE_POLICY, isFresh, type StalePolicy, type Stamped, stamp, storeTtl, usableWhenOut } from '../cache/stale.js'
+import { type CallerContext, type ChartResponse, type ChartService, chartAnswerBytes } from '../chart/chart-service.js'
+import type { RunDetail } from '../contract/backtests.js'
 import { epochMs, isoSeconds } from '../contract/time.js'
 import { isBffError } from '../errors/bff-error.js'
 import { isTransientUpstreamError, isUpstreamOutage, upstreamStatusOf } from '../errors/guards.js'
-import type { CallOptions, Upstream } from '../upstream/upstream.js'
+import type { Upstream } from '../upstream/upstream.js'
 import { type Clock, systemClock } from '../util/clock.js'
 import { SingleFlight } from '../util/single-flight.js'
+import { type Slot, unlimited } from '../util/slot.js'
 import { decimateEquity } from './decimate-equity.js'
 import { ArtifactError, RunNotFoundError } from './errors.js'
 import { type ComputedMetrics, computeMetrics, type EquityPoint } from './metrics.js'
@@ -73,6 +75,10 @@ export interface RunServiceOptions {
    * the upstream on every request — the strict mode). A 401/403/404 drops it at once.
    */
   authTtlMs?: number
+  /** Runs each read of a run's whole SSE stream (the source of equity and orders without artifacts): a shared limiter bounds them. */
+  streamSlot?: Slot
+  /** Memory for decoded answers and remembered authorisations kept in process (default 64 MiB; an eighth for authorisations). */
+  memoryBytes?: number
   /** Stale-if-error allowance (default a day): answers and authorisations this long past freshness stand in while the upstream is out. */
   stale?: StalePolicy
   /** Cache TTL of QUEUED/RUNNING runs (default 5 s) and of finished ones (default 1 h). */
@@ -102,12 +108,9 @@ export class RunService {
   private readonly clock: Clock
   private readonly flights = new SingleFlight<RunCompleteResponse>()
   /** Built answers kept decoded in process, in front of the (encoded) Cache port. */
-  private readonly hot = new LRUCache<string, Stamped<RunCompleteResponse>>({
-    maxSize: 64 * 1024 * 1024,
-    sizeCalculation: (e) => answerBytes(e.value),
-  })
+  private readonly hot: LRUCache<string, Stamped<RunCompleteResponse>>
   /** Authorisations: the run detail a credential scope last got for a run, with its freshness. */
-  private readonly auth = new LRUCache<string, Stamped<RunDetail>>({ max: 10_000 })
+  private readonly auth: LRUCache<string, Stamped<RunDetail>>
   private readonly authFlights = new SingleFlight<RunDetail>()
   private readonly stale: StalePolicy
   private readonly retryPolicy
@@ -115,6 +118,9 @@ export class RunService {
   constructor(private readonly options: RunServiceOptions) {
     this.clock = options.clock ?? systemClock
     this.stale = options.stale ?? DEFAULT_STALE_POLICY
+    const bytes = options.memoryBytes ?? 64 * 1024 * 1024
+    this.hot = new LRUCache({ maxSize: Math.max(1, Math.floor((bytes * 7) / 8)), sizeCalculation: (e) => runAnswerBytes(e.value) })
+    this.auth = new LRUCache({ maxSize: Math.max(1, Math.floor(bytes / 8)), sizeCalculation: () => RUN_DETAIL_BYTES })
     this.retryPolicy = retry(handleWhen(isTransientUpstreamError), {
       maxAttempts: Math.max(0, (options.retryAttempts ?? 3) - 1),
       backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }),
@@ -127,14 +133,44 @@ export class RunService {
     try {
       return await this.complete(runId, opts, caller, authKey, started)
     } catch (err) {
-      // The caller may no longer see this run: forget that it could.
-      const status = upstreamStatusOf(err)
-      if (status === 401 || status === 403 || status === 404 || err instanceof RunNotFoundError) this.auth.delete(authKey)
+      this.forgetIfRefused(err, authKey)
       throw err
     }
   }
 
-  private async complete(runId: string, opts: RunCompleteOptions, caller: CallerContext, authKey: string, started: number): Promise<RunCompleteResponse> {
+  /** Memory held in process (answers and authorisations), as accounted against `memoryBytes`. */
+  get bytes(): number {
+    return this.hot.calculatedSize + this.auth.calculatedSize
+  }
+
+  /**
+   * Whether the caller may see the run, with the same memory as {@link getComplete} (no upstream call while
+   * a successful authorisation is fresh). Resolves to the run detail; rejects with {@link RunNotFoundError}
+   * or the upstream's 401/403, or with the outage when the upstream is out and nothing is remembered.
+   */
+  async authorize(runId: string, caller: CallerContext): Promise<RunDetail> {
+    const authKey = `${caller.scope}|${runId}`
+    try {
+      return (await this.authorise(runId, caller, authKey)).run
+    } catch (err) {
+      this.forgetIfRefused(err, authKey)
+      throw err
+    }
+  }
+
+  /** The caller may no longer see this run: forget that it could. */
+  private forgetIfRefused(err: unknown, authKey: string): void {
+    const status = upstreamStatusOf(err)
+    if (status === 401 || status === 403 || status === 404 || err instanceof RunNotFoundError) this.auth.delete(authKey)
+  }
+
+  private async complete(
+    runId: string,
+    opts: RunCompleteOptions,
+    caller: CallerContext,
+    authKey: string,
+    started: number,
+  ): Promise<RunCompleteResponse> {
     const { run, upstreamCalls, outage } = await this.authorise(runId, caller, authKey)
     const key = `hewston:run:v2:${caller.scope}:${runId}:${flagKey(opts)}:${await this.version(run)}`
     const hit = await this.cached(key)
@@ -145,7 +181,8 @@ export class RunService {
       metadata: { ...r.metadata, upstream_calls: upstreamCalls, ...extra, load_time_ms: round2(this.clock.now() - started) },
     })
     const staleOk = (e: Stamped<RunCompleteResponse>) => usableWhenOut(this.stale, e, now)
-    const asStale = (e: Stamped<RunCompleteResponse>) => done(e.value, { cache_hit: true, stale: true, age_s: Math.floor((now - e.at) / 1000) })
+    const asStale = (e: Stamped<RunCompleteResponse>) =>
+      done(e.value, { cache_hit: true, stale: true, age_s: Math.floor((now - e.at) / 1000) })
     if (hit && isFresh(hit, now)) return done(hit.value, { cache_hit: true })
     // The upstream is out and only known the caller was allowed: the last answer, marked stale.
     if (outage) {
@@ -174,7 +211,11 @@ export class RunService {
    * upstream call), else from the upstream. When the upstream is out, a remembered authorisation still
    * counts for stale answers (`outage` is set; nothing new is built then).
    */
-  private async authorise(runId: string, caller: CallerContext, authKey: string): Promise<{ run: RunDetail; upstreamCalls: number; outage?: unknown }> {
+  private async authorise(
+    runId: string,
+    caller: CallerContext,
+    authKey: string,
+  ): Promise<{ run: RunDetail; upstreamCalls: number; outage?: unknown }> {
     const known = this.auth.get(authKey)
     const now = this.clock.now()
     const ttl = this.options.authTtlMs ?? 30_000
@@ -242,7 +283,7 @@ export class RunService {
       (stream ??= this.retryPolicy.execute(() => {
         upstreamCalls++
         this.options.onUpstreamCall?.('stream')
-        return readRunStream(this.options.upstream, run.run_id, { headers: caller.headers })
+        return (this.options.streamSlot ?? unlimited)(() => readRunStream(this.options.upstream, run.run_id, { headers: caller.headers }))
       }))
 
     const fromArtifactOrStream = async <T>(
@@ -447,5 +488,13 @@ function flagKey(o: RunCompleteOptions): string {
 
 const round2 = (x: number) => Math.round(x * 100) / 100
 
-/** Heap bytes of an answer: its equity points and orders as objects, plus the rest. */
-const answerBytes = (r: RunCompleteResponse): number => 2048 + r.metadata.equity_points * 96 + r.metadata.orders_count * 400
+/** Memory held by a remembered authorisation: the run detail (a few dozen fields and parameters) and its entry. */
+export const RUN_DETAIL_BYTES = HEAP_BYTES.entry + 8 * HEAP_BYTES.object
+
+/** Memory held by an answer: the run, metrics, equity points, orders, fills and chart (see {@link HEAP_BYTES}). */
+export const runAnswerBytes = (r: RunCompleteResponse): number =>
+  HEAP_BYTES.entry +
+  8 * HEAP_BYTES.object +
+  (r.equity?.length ?? 0) * HEAP_BYTES.equityPoint +
+  ((r.orders?.length ?? 0) + (r.fills?.length ?? 0)) * HEAP_BYTES.order +
+  (r.chart ? chartAnswerBytes(r.chart) : 0)

@@ -1,6 +1,8 @@
 import { PLAYBACK_FPS, PLAYBACK_SPEED, type PlaybackMessage, type PlaybackState, parsePlaybackCtrl } from '../contract/playback.js'
-import type { StreamOrder } from '../contract/stream.js'
+import { FRAME_FIELDS, type FrameField, type StreamedFrame, type StreamOrder } from '../contract/stream.js'
+import { isoSeconds } from '../contract/time.js'
 import { type Clock, systemClock, type TimerHandle } from '../util/clock.js'
+import type { Timeline } from './timeline.js'
 import type { LoaderStatus, TimelineLoader } from './timeline-loader.js'
 
 /** Market time per wall time at speed 1: one year of market time per hour. */
@@ -14,6 +16,11 @@ export interface PlaybackSessionOptions {
   /** Resume right after this time (ms since the epoch): the client's last frame before a reconnect. */
   fromMs?: number
   autoplay?: boolean
+  /**
+   * The frame fields to send (default all). Without `ohlc` and `equity` only frames carrying orders go
+   * out: the others count as `dropped`, so every order still arrives exactly once.
+   */
+  fields?: ReadonlySet<FrameField>
   /** Sends one message to the client (an object; the host serialises it). */
   send: (message: PlaybackMessage) => void
   /** False while the client's send buffer is full: frames then coalesce instead of queueing. */
@@ -28,6 +35,9 @@ export interface PlaybackSessionOptions {
  * latest OHLC/equity and every order of the frames it stands for, with `dropped` counting all frames
  * skipped so far (frames received + last `dropped` = frames played). Per-client state is a few numbers:
  * coalesced orders are read from the shared timeline when the frame goes out.
+ *
+ * The first frame goes out as soon as there is one to play (not at the next tick), and while the loader
+ * reconnects the client keeps playing what is buffered; it only hears `reconnecting` once it has caught up.
  */
 export class PlaybackSession {
   state: PlaybackState = 'connecting'
@@ -41,6 +51,7 @@ export class PlaybackSession {
   private lastTick = 0
   private dropped = 0
   private position: string | null = null
+  private fields: ReadonlySet<FrameField>
   private readonly ticker: TimerHandle
   private readonly heartbeat: TimerHandle
   private readonly timers: Clock
@@ -55,6 +66,7 @@ export class PlaybackSession {
     this.fps = Math.min(PLAYBACK_FPS.max, Math.max(PLAYBACK_FPS.min, options.fps ?? PLAYBACK_FPS.default))
     this.speed = options.speed ?? PLAYBACK_SPEED.default
     this.playing = options.autoplay ?? false
+    this.fields = options.fields ?? new Set(FRAME_FIELDS)
     this.timers = options.clock ?? systemClock
     loader.on('frames', this.onFrames)
     loader.on('status', this.onStatus)
@@ -85,6 +97,9 @@ export class PlaybackSession {
       case 'speed':
         this.speed = m.speed
         break
+      case 'fields':
+        this.fields = parsed.fields ?? this.fields
+        break
     }
     this.sync()
   }
@@ -113,7 +128,7 @@ export class PlaybackSession {
 
   private upstreamStatus(s: LoaderStatus): void {
     if (this.closed) return
-    if (s.state === 'reconnecting') this.setState('reconnecting', { attempt: s.attempt, retry_in_ms: s.retry_in_ms })
+    if (s.state === 'reconnecting') this.sync()
     else if (s.state === 'error') {
       this.options.send({ t: 'err', code: s.error?.code ?? 'STREAM_ERROR', msg: s.error?.msg ?? 'stream failed' })
       this.setState('error')
@@ -130,13 +145,18 @@ export class PlaybackSession {
       if (this.next >= tl.length && !tl.complete) return this.setState(tl.length ? 'buffering' : 'connecting')
       this.options.fromMs = undefined
     }
-    if (this.loader.status.state === 'reconnecting' && this.next >= tl.length) return
+    const status = this.loader.status
+    // Caught up with a loader that is reconnecting: say so (before that, the buffered frames keep playing).
+    if (status.state === 'reconnecting' && this.next >= tl.length)
+      return this.setState('reconnecting', { attempt: status.attempt, retry_in_ms: status.retry_in_ms })
     if (tl.length === 0 && !tl.complete) return this.setState('connecting')
     if (!this.playing) return this.setState('paused')
     if (this.next >= tl.length) {
       if (tl.complete) return this.end()
       return this.setState('buffering')
     }
+    // Nothing sent since (re)starting: the first frame goes out now rather than at the next tick.
+    if (Number.isNaN(this.marketMs)) return this.tick()
     this.setState('live')
   }
 
@@ -149,7 +169,8 @@ export class PlaybackSession {
       this.sync()
       return
     }
-    if (Number.isNaN(this.marketMs)) this.marketMs = tl.timeAt(this.next) - 1
+    // (Re)starting plays the next frame at once; after that, market time moves with the wall clock.
+    if (Number.isNaN(this.marketMs)) this.marketMs = tl.timeAt(this.next)
     else this.marketMs += (now - this.lastTick) * MARKET_PER_WALL_AT_SPEED_1 * this.speed
     this.lastTick = now
     // Never run ahead of the data while it is still arriving.
@@ -159,13 +180,31 @@ export class PlaybackSession {
     if (this.options.canSend && !this.options.canSend()) return // slow client: these frames coalesce into the next one
     const orders: StreamOrder[] = []
     for (let i = this.next; i <= last; i++) for (const o of tl.ordersAt(i)) orders.push(o)
-    this.dropped += last - this.next
-    const frame = tl.frame(last, orders, this.dropped)
-    this.position = frame.ts
+    const ordersOnly = !this.fields.has('ohlc') && !this.fields.has('equity')
+    const skipped = last - this.next
     this.next = last + 1
-    this.options.send(frame)
     if (this.state !== 'live') this.setState('live')
+    if (ordersOnly && orders.length === 0) {
+      // Nothing this client asked for: the frames are played, and counted as dropped.
+      this.dropped += skipped + 1
+      this.position = isoSeconds(tl.timeAt(last))
+    } else {
+      this.dropped += skipped
+      const frame = this.project(tl.frame(last, orders, this.dropped))
+      this.position = frame.ts
+      this.options.send(frame)
+    }
     if (this.next >= tl.length && tl.complete) this.end()
+  }
+
+  /** The frame with only the fields this client wants. */
+  private project(frame: ReturnType<Timeline['frame']>): StreamedFrame {
+    if (this.fields.size === FRAME_FIELDS.length) return frame
+    const out: StreamedFrame = { t: 'frame', ts: frame.ts, dropped: frame.dropped }
+    if (this.fields.has('ohlc')) out.ohlc = frame.ohlc
+    if (this.fields.has('orders')) out.orders = frame.orders
+    if (this.fields.has('equity')) out.equity = frame.equity
+    return out
   }
 
   private end(): void {

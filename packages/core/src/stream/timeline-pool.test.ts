@@ -51,4 +51,23 @@ describe('TimelinePool', () => {
     expect(pool.keys()).toEqual(['b', 'busy', 'new', 'newer'])
     pool.close()
   })
+
+  it('is full only when the timelines in use fill the bound, after dropping every idle one', () => {
+    const one = idleLoader(2000).timeline.bytes
+    const pool = new TimelinePool(2.5 * one)
+    pool.acquire('a', () => idleLoader(2000))
+    pool.acquire('b', () => idleLoader(2000))
+    expect(pool.full()).toBe(false)
+    expect(pool.full(one)).toBe(true)
+    pool.acquire('c', () => idleLoader(2000))
+    // All three in use: no room for another run; joining a pooled one costs nothing.
+    expect(pool.full()).toBe(true)
+    expect(pool.has('a')).toBe(true)
+    expect(pool.has('d')).toBe(false)
+    pool.release('b')
+    // The idle one goes, and there is room again.
+    expect(pool.full()).toBe(false)
+    expect(pool.keys()).toEqual(['a', 'c'])
+    pool.close()
+  })
 })

@@ -1,5 +1,11 @@
+import { HEAP_BYTES } from '../cache/heap-bytes.js'
 import type { PlaybackFrame, StreamOrder } from '../contract/stream.js'
 import { isoSeconds } from '../contract/time.js'
+
+/** A frame's order list: the array and its map entry. */
+const ORDER_LIST_BYTES = 128
+/** The timeline's own objects plus its loader's: the stream reader, parser and decoder state (measured). */
+const FIXED_BYTES = 96 * 1024
 
 /**
  * A run's playback timeline, stored compactly: one slot per frame in typed arrays (time, equity, OHLCV with
@@ -12,6 +18,8 @@ export class Timeline {
   private ohlcv = new Float64Array(1024 * 5)
   private readonly orders = new Map<number, StreamOrder[]>()
   private n = 0
+  /** Memory of the order lists, kept as they arrive (reading `bytes` must stay cheap). */
+  private orderBytes = 0
   /** True once the last frame is in (the upstream sent `end`, or the artifacts were read whole). */
   complete = false
 
@@ -34,7 +42,10 @@ export class Timeline {
     this.equity[i] = frame.equity.value
     const o = frame.ohlc
     this.ohlcv.set(o ? [o.o, o.h, o.l, o.c, o.v] : [Number.NaN, Number.NaN, Number.NaN, Number.NaN, Number.NaN], i * 5)
-    if (frame.orders.length) this.orders.set(i, frame.orders)
+    if (frame.orders.length) {
+      this.orders.set(i, frame.orders)
+      this.orderBytes += ORDER_LIST_BYTES + frame.orders.length * HEAP_BYTES.order
+    }
     this.n++
     return true
   }
@@ -87,11 +98,16 @@ export class Timeline {
     }
   }
 
-  /** Bytes held (typed arrays at capacity plus an estimate for orders). */
+  /** Memory held: the typed arrays at capacity, plus the order rows and their map entries (see {@link HEAP_BYTES}). */
   get bytes(): number {
-    let orderBytes = 0
-    for (const list of this.orders.values()) orderBytes += 64 + list.length * 160
-    return this.ts.byteLength + this.equity.byteLength + this.ohlcv.byteLength + orderBytes
+    return FIXED_BYTES + this.ts.byteLength + this.equity.byteLength + this.ohlcv.byteLength + this.orderBytes
+  }
+
+  /** What a timeline of `frames` frames with `orders` orders holds (for admission before it is loaded). */
+  static expectedBytes(frames: number, orders = 0): number {
+    let capacity = 1024
+    while (capacity < frames) capacity *= 2
+    return FIXED_BYTES + capacity * 7 * 8 + orders * (ORDER_LIST_BYTES + HEAP_BYTES.order)
   }
 
   private grow(): void {

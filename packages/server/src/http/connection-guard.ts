@@ -91,9 +91,24 @@ export function writeRawError(
   correlationId: string = crypto.randomUUID(),
   headRequest = false,
 ): void {
-  if (socket.destroyed) return
   const body = JSON.stringify(errorEnvelope(code, message, details, correlationId))
-  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`
+  writeRawResponse(socket, status, 'application/json; charset=utf-8', body, correlationId, extraHeaders, headRequest)
+}
+
+/** Writes a complete response straight to a socket (before any HTTP machinery owns it), then closes it. */
+export function writeRawResponse(
+  socket: Duplex,
+  status: number,
+  contentType: string | null,
+  body: string,
+  correlationId: string,
+  extraHeaders: Record<string, string> = {},
+  headRequest = false,
+): void {
+  if (socket.destroyed) return
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n`
+  if (contentType) head += `content-type: ${contentType}\r\n`
+  head += `content-length: ${Buffer.byteLength(body)}\r\n`
   for (const [k, v] of Object.entries(extraHeaders)) head += `${k}: ${v}\r\n`
   socket.end(`${head}x-correlation-id: ${correlationId}\r\nconnection: close\r\n\r\n${headRequest ? '' : body}`)
   // A client that never reads must not keep the socket alive.

@@ -31,6 +31,27 @@ export class BffMetrics {
   readonly wsMessages = this.counter('ws_messages_total', 'WebSocket messages relayed', ['direction'])
   /** One per run and credential scope while it stays buffered. */
   readonly playbackUpstreamFetches = this.counter('playback_timeline_loads_total', 'Run timelines loaded from the upstream', [])
+  /** Every request of a run's SSE stream: a timeline's first read and each re-read after a drop. */
+  readonly playbackUpstreamReads = this.counter(
+    'playback_upstream_reads_total',
+    'Requests of the upstream run stream by playback timelines',
+    [],
+  )
+  /** pool_full: a new run's timeline would not fit in --stream-pool-mb. */
+  readonly streamsRefused = this.counter('playback_streams_refused_total', 'Playback streams refused at the handshake, by reason', [
+    'reason',
+  ])
+  /** What the bounded in-process stores hold, as accounted against their bounds (read at each scrape). */
+  readonly accountedBytes = new Gauge({
+    name: `${PREFIX}memory_accounted_bytes`,
+    help: 'Memory held by bounded in-process stores (cache, chart, runs, stream_pool), as accounted against their bounds',
+    labelNames: ['store'],
+    registers: [this.registry],
+    collect: () => {
+      for (const [store, read] of this.byteSources) this.accountedBytes.set({ store }, read())
+    },
+  })
+  private readonly byteSources = new Map<string, () => number>()
   // Caches and aggregations
   readonly cacheErrors = this.counter('cache_errors_total', 'Failed shared-cache (Redis) operations; served on', ['op'])
   readonly redisUp = this.gauge('redis_up', '1 while the shared cache (Redis) is connected', [])
@@ -41,6 +62,11 @@ export class BffMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: PREFIX })
+  }
+
+  /** Reports `read()` as the accounted bytes of `store` at every scrape. */
+  trackBytes(store: string, read: () => number): void {
+    this.byteSources.set(store, read)
   }
 
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {

@@ -5,6 +5,7 @@ import {
   type Clock,
   correlationIdFrom,
   credentialScope,
+  type FrameField,
   fillTimelineFromArtifacts,
   forwardedHeaders,
   type MetricsCatalog,
@@ -12,12 +13,19 @@ import {
   PlaybackSession,
   parsePlaybackQuery,
   RUN_ID_RE,
+  type RunDetail,
+  RunNotFoundError,
+  type Slot,
   systemClock,
+  Timeline,
   TimelineLoader,
   TimelinePool,
   type Upstream,
+  UpstreamHttpError,
+  upstreamStatusOf,
 } from '@hewston-bff/core'
 import WebSocket, { WebSocketServer } from 'ws'
+import { writeRawError, writeRawResponse } from '../http/connection-guard.js'
 import type { Logger } from '../observability/logger.js'
 import type { BffMetrics } from '../observability/metrics.js'
 import { rejectHandshake } from '../proxy/ws-relay.js'
@@ -25,6 +33,12 @@ import { rejectHandshake } from '../proxy/ws-relay.js'
 export interface StreamHubOptions {
   /** The run stream, and run details for the artifact fallback (through the breaker, with the caller's credentials). */
   upstream: Upstream
+  /**
+   * Whether the caller may see the run, before the upgrade (a remembered authorisation costs no upstream
+   * call): unknown runs get a 404 envelope, a 401/403 goes back as the upstream sent it. When the upstream
+   * is out and nothing is remembered, the stream opens and the loader reconnects as usual.
+   */
+  authorize?: (runId: string, caller: { scope: string; headers: Record<string, string> }) => Promise<RunDetail>
   artifacts?: ArtifactSource
   catalog?: MetricsCatalog
   maxConnections: number
@@ -34,6 +48,8 @@ export interface StreamHubOptions {
   idleTimeoutMs: number
   heartbeatMs: number
   poolBytes: number
+  /** Runs each upstream run-stream read of a timeline: the limiter shared with the run aggregation (none by default). */
+  readSlot?: Slot
   backoffMs?: readonly number[]
   metrics: BffMetrics
   logger: Logger
@@ -75,25 +91,44 @@ export class StreamHub {
     const issues = parsed.ok ? [] : parsed.issues
     if (!RUN_ID_RE.test(runId)) issues.unshift('run id must be 1..64 letters, digits, "-" or "_"')
     if (!parsed.ok || issues.length) return rejectHandshake(socket, 422, 'VALIDATION', issues.join('; '), correlationId)
-    const { fps, speed, fromMs, autoplay } = parsed.value
+    const { fps, speed, fromMs, autoplay, fields } = parsed.value
 
     const ip = req.socket.remoteAddress ?? 'unknown'
     const headers = forwardedHeaders((n) => header(req, n), correlationId)
     // The credential scope is hashed before the upgrade completes: once the socket is open, everything
     // (counters, listeners, the session) is set up in the same tick, so a client that leaves at once or
     // sends `play` right away is neither leaked nor ignored.
-    void credentialScope({ authorization: headers.authorization, cookie: headers.cookie }).then(
-      (scope) => {
-        if (socket.destroyed) return
-        this.wss.handleUpgrade(req, socket, head, (ws) => {
-          // Over a limit the client gets a close code and a reason, never a crash.
-          if (this.clients.size >= this.options.maxConnections) return ws.close(1013, 'too many streams on this instance')
-          if ((this.perIp.get(ip) ?? 0) >= this.options.maxConnectionsPerIp) return ws.close(1008, 'too many streams from this address')
-          this.open(ws, { runId, fps, speed, fromMs, autoplay, ip, correlationId, headers, scope })
-        })
-      },
-      () => socket.destroy(),
-    )
+    void (async () => {
+      const scope = await credentialScope({ authorization: headers.authorization, cookie: headers.cookie })
+      let run: RunDetail | undefined
+      try {
+        run = await this.options.authorize?.(runId, { scope, headers })
+      } catch (err) {
+        if (refuseHandshake(socket, err, correlationId)) return
+        // The upstream is out: the stream still opens (pooled frames, the loader reconnects, the artifacts).
+      }
+      if (socket.destroyed) return
+      // A run nobody plays here needs room for its timeline: past --stream-pool-mb, new runs wait.
+      const expectedBytes = expectedTimelineBytes(run)
+      if (!this.pool.has(`${scope}:${runId}`) && this.pool.full(expectedBytes)) {
+        this.options.metrics.streamsRefused.inc({ reason: 'pool_full' })
+        return writeRawError(
+          socket,
+          503,
+          'OVERLOADED',
+          'playback buffers are full (--stream-pool-mb): try again shortly',
+          null,
+          { 'retry-after': '5' },
+          correlationId,
+        )
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        // Over a limit the client gets a close code and a reason, never a crash.
+        if (this.clients.size >= this.options.maxConnections) return ws.close(1013, 'too many streams on this instance')
+        if ((this.perIp.get(ip) ?? 0) >= this.options.maxConnectionsPerIp) return ws.close(1008, 'too many streams from this address')
+        this.open(ws, { runId, fps, speed, fromMs, autoplay, fields, ip, correlationId, headers, scope, run, expectedBytes })
+      })
+    })().catch(() => socket.destroy())
   }
 
   private open(
@@ -104,10 +139,15 @@ export class StreamHub {
       speed: number
       fromMs: number | undefined
       autoplay: boolean
+      fields: ReadonlySet<FrameField>
       ip: string
       correlationId: string
       headers: Record<string, string>
       scope: string
+      /** The run detail from the handshake's authorisation, when there was one (the artifact fallback needs it). */
+      run: RunDetail | undefined
+      /** What its timeline will hold, estimated from the run's dates (0 when unknown). */
+      expectedBytes: number
     },
   ): void {
     const { metrics, logger } = this.options
@@ -117,22 +157,29 @@ export class StreamHub {
     const { headers, scope } = p
     const key = `${scope}:${p.runId}`
     const { artifacts, catalog, upstream } = this.options
-    const loader = this.pool.acquire(key, () => {
-      metrics.playbackUpstreamFetches.inc()
-      return new TimelineLoader({
-        upstream,
-        runId: p.runId,
-        headers,
-        backoffMs: this.options.backoffMs,
-        clock: this.clock,
-        fallback: artifacts
-          ? async (timeline) => {
-              const run = await upstream.getRun(p.runId, { headers })
-              await fillTimelineFromArtifacts(timeline, artifacts, run, await catalog?.minuteBarsPath?.(run.dataset_id))
-            }
-          : undefined,
-      })
-    })
+    const loader = this.pool.acquire(
+      key,
+      () => {
+        metrics.playbackUpstreamFetches.inc()
+        return new TimelineLoader({
+          upstream,
+          runId: p.runId,
+          headers,
+          backoffMs: this.options.backoffMs,
+          clock: this.clock,
+          onRead: () => metrics.playbackUpstreamReads.inc(),
+          readSlot: this.options.readSlot,
+          fallback: artifacts
+            ? async (timeline) => {
+                // Not the upstream again if the handshake already has the detail: the stream just broke.
+                const run = p.run ?? (await upstream.getRun(p.runId, { headers }))
+                await fillTimelineFromArtifacts(timeline, artifacts, run, await catalog?.minuteBarsPath?.(run.dataset_id))
+              }
+            : undefined,
+        })
+      },
+      p.expectedBytes,
+    )
     const send = (m: PlaybackMessage) => {
       if (ws.readyState !== WebSocket.OPEN) return
       ws.send(JSON.stringify(m))
@@ -143,6 +190,7 @@ export class StreamHub {
       speed: p.speed,
       fromMs: p.fromMs,
       autoplay: p.autoplay,
+      fields: p.fields,
       heartbeatMs: this.options.heartbeatMs,
       send,
       canSend: () => ws.bufferedAmount < CLIENT_HIGH_WATER,
@@ -186,7 +234,10 @@ export class StreamHub {
       session.close()
       this.pool.release(key)
       this.clients.delete(ws)
-      this.perIp.set(p.ip, Math.max(0, (this.perIp.get(p.ip) ?? 1) - 1))
+      // Addresses with no stream left are forgotten: the map holds only addresses streaming now.
+      const left = (this.perIp.get(p.ip) ?? 1) - 1
+      if (left > 0) this.perIp.set(p.ip, left)
+      else this.perIp.delete(p.ip)
       metrics.wsConnections.dec({ kind: 'playback' })
     })
     ws.on('error', () => {})
@@ -202,6 +253,32 @@ export class StreamHub {
     this.pool.close()
     this.wss.close()
   }
+}
+
+/**
+ * What a run's timeline will hold once loaded: the upstream streams one frame per equity row, one per
+ * minute from the first day to the last (nights and weekends included). 0 when the run has no dates.
+ */
+function expectedTimelineBytes(run: RunDetail | undefined): number {
+  const from = run?.run_from ? Date.parse(`${run.run_from}T00:00:00Z`) : Number.NaN
+  const to = run?.run_to ? Date.parse(`${run.run_to}T00:00:00Z`) : Number.NaN
+  if (!(to >= from)) return 0
+  return Timeline.expectedBytes((to - from) / 60_000 + 1440)
+}
+
+/** Answers the handshake for a run the caller may not see; false when `err` is not such a refusal. */
+function refuseHandshake(socket: Duplex, err: unknown, correlationId: string): boolean {
+  if (err instanceof RunNotFoundError) {
+    writeRawError(socket, 404, err.code, err.message, err.details, {}, correlationId)
+    return true
+  }
+  const status = upstreamStatusOf(err)
+  if (err instanceof UpstreamHttpError && (status === 401 || status === 403)) {
+    // The upstream's own answer, as the REST endpoints pass it through.
+    writeRawResponse(socket, status, err.contentType, err.body, correlationId)
+    return true
+  }
+  return false
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

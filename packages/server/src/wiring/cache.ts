@@ -4,6 +4,7 @@ import type { BffConfig } from '../config/config.js'
 import type { Logger } from '../observability/logger.js'
 import type { BffMetrics } from '../observability/metrics.js'
 import type { HealthDeps } from '../routes/health.js'
+import { memoryBudget } from './memory-budget.js'
 
 /**
  * The cache behind the aggregated endpoints: memory always; with `--redis`, memory in front of Redis,
@@ -14,7 +15,8 @@ export function createCache(
   metrics: BffMetrics,
   logger: Logger,
 ): { cache: Cache; redis?: RedisCache; probes: HealthDeps['probes'] } {
-  const memory = new MemoryCache({ maxBytes: config.cacheMaxMb * 1024 * 1024 })
+  const memory = new MemoryCache({ maxBytes: memoryBudget(config).cacheBytes })
+  metrics.trackBytes('cache', () => memory.size)
   if (!config.redis) return { cache: memory, probes: {} }
   metrics.redisUp.set(0)
   const redis = new RedisCache({

@@ -10,6 +10,7 @@ import {
   type Upstream,
   type UpstreamBreaker,
 } from '@hewston-bff/core'
+import { bulkhead } from 'cockatiel'
 import type { BffConfig } from '../config/config.js'
 import type { Logger } from '../observability/logger.js'
 import type { BffMetrics } from '../observability/metrics.js'
@@ -17,6 +18,10 @@ import { UpstreamForwarder } from '../proxy/forwarder.js'
 import { createPassThrough } from '../proxy/pass-through.js'
 import { WsRelay } from '../proxy/ws-relay.js'
 import { StreamHub } from '../stream/stream-hub.js'
+import { memoryBudget } from './memory-budget.js'
+
+/** Whole-stream reads of the complete-run aggregation in flight at most (each holds a run's frames while it reads). */
+const RUN_STREAM_READS = 2
 
 /** The ports every service is built on (see {@link BffDeps}). */
 export interface Ports {
@@ -35,8 +40,16 @@ export interface Ports {
 export function createServices(config: BffConfig, p: Ports) {
   const ttl = new TtlPolicy({ todayMs: config.ttlTodayS * 1000, recentMs: config.ttlRecentS * 1000, olderMs: config.ttlOlderS * 1000 })
   const stale = { ...DEFAULT_STALE_POLICY, staleIfErrorMs: config.staleIfErrorS * 1000 }
+  const budget = memoryBudget(config)
+  // Upstream-heavy work is bounded across all requests: that bounds the upstream's load and the memory in flight.
+  const chunkFetches = bulkhead(config.chartUpstreamFetches, Number.POSITIVE_INFINITY)
+  const streamReads = bulkhead(config.streamUpstreamReads, Number.POSITIVE_INFINITY)
+  // Apart from playback's: a complete-run answer must not queue behind timelines that take seconds to load.
+  const runStreamReads = bulkhead(RUN_STREAM_READS, Number.POSITIVE_INFINITY)
   const charts = new ChartService({
     upstream: p.upstream,
+    memoryBytes: budget.chartBytes,
+    fetchSlot: (work) => chunkFetches.execute(work),
     cache: p.cache,
     ttl,
     stale,
@@ -53,12 +66,15 @@ export function createServices(config: BffConfig, p: Ports) {
     clock: p.clock,
     stale,
     authTtlMs: config.runAuthTtlS * 1000,
+    memoryBytes: budget.runBytes,
+    streamSlot: (work) => runStreamReads.execute(work),
     activeTtlMs: config.runActiveTtlS * 1000,
     doneTtlMs: config.runDoneTtlS * 1000,
     onUpstreamCall: (kind) => p.metrics.runUpstreamCalls.inc({ kind }),
   })
   const streams = new StreamHub({
     upstream: p.upstream,
+    authorize: (runId, caller) => runs.authorize(runId, caller),
     artifacts: p.artifacts,
     catalog: p.catalog,
     clock: p.clock,
@@ -69,10 +85,14 @@ export function createServices(config: BffConfig, p: Ports) {
     idleTimeoutMs: config.streamIdleTimeoutMs,
     heartbeatMs: config.streamHeartbeatMs,
     poolBytes: config.streamPoolMb * 1024 * 1024,
+    readSlot: (work) => streamReads.execute(work),
     backoffMs: config.streamBackoffMs.split(',').map(Number),
     metrics: p.metrics,
     logger: p.logger,
   })
+  p.metrics.trackBytes('chart', () => charts.bytes)
+  p.metrics.trackBytes('runs', () => runs.bytes)
+  p.metrics.trackBytes('stream_pool', () => streams.pool.bytes)
   const forwarder = new UpstreamForwarder({
     backend: new URL(config.backend),
     responseTimeoutMs: config.upstreamTimeoutMs,
