@@ -159,7 +159,7 @@ export class RunStream extends EventEmitter<{
         break
       case 'end':
         this.ended = true
-        this.emit('end', { frames: this.framesSeen, dropped: this.droppedBase + this.lastDropped })
+        this.emit('end', { frames: this.framesSeen, dropped: this.droppedBase + m.dropped })
         this.transport?.close()
         break
     }
@@ -187,6 +187,13 @@ export class RunStream extends EventEmitter<{
       connectionTimeout: 2000,
     })
     ws.addEventListener('message', (ev: { data: unknown }) => this.receive(JSON.parse(String(ev.data)) as PlaybackMessage, generation))
+    // Every (re)connection is a new session on the BFF, counting `dropped` from 0: carry the last one's over.
+    let connections = 0
+    ws.addEventListener('open', () => {
+      if (generation !== this.generation || connections++ === 0) return
+      this.droppedBase += this.lastDropped
+      this.lastDropped = 0
+    })
     let troubleChecked = false
     ws.addEventListener('close', (ev: { code: number }) => {
       if (this.closed || this.ended || generation !== this.generation || ev.code === 1000) return

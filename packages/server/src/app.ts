@@ -1,14 +1,18 @@
 import type { ArtifactSource, Cache, Clock, MetricsCatalog, Upstream } from '@hewston-bff/core'
 import manifest from '../package.json' with { type: 'json' }
 import type { BffConfig } from './config/config.js'
+import { RedisFlagStore } from './flags/flag-store.js'
+import { clientAddressOf } from './http/client-address.js'
 import { createDispatcher } from './http/dispatch.js'
 import { ownRoutes } from './http/own-routes.js'
 import { upgradeRouter } from './http/upgrade-router.js'
 import { createLogger, type Logger } from './observability/logger.js'
 import { BffMetrics } from './observability/metrics.js'
+import type { Readiness } from './routes/probes.js'
 import { serverLifecycle } from './server-lifecycle.js'
 import type { BffApp } from './types.js'
 import { createPorts } from './wiring/ports.js'
+import { createRateLimits } from './wiring/rate-limits.js'
 import { createServices } from './wiring/services.js'
 
 export type { BffApp } from './types.js'
@@ -43,8 +47,11 @@ export interface BffDeps {
 export function createBffApp(config: BffConfig, deps: BffDeps = {}): BffApp {
   const logger = deps.logger ?? createLogger(config.logLevel)
   const metrics = new BffMetrics()
-  const { ports, rawUpstream, probes, release } = createPorts(config, deps, metrics, logger)
-  const { charts, runs, streams, forwarder, relay, passThrough } = createServices(config, ports)
+  const { ports, rawUpstream, probes = {}, redis, release } = createPorts(config, deps, metrics, logger)
+  const clientAddress = clientAddressOf(config.trustProxy)
+  const { charts, runs, streams, forwarder, relay, passThrough } = createServices(config, ports, clientAddress)
+  const limits = createRateLimits(config, redis, metrics, probes)
+  const readiness: Readiness = { draining: false }
   const health = {
     upstream: rawUpstream,
     timeoutMs: config.healthTimeoutMs,
@@ -53,14 +60,26 @@ export function createBffApp(config: BffConfig, deps: BffDeps = {}): BffApp {
     root: config.root,
     probes,
   }
-  const app = ownRoutes({ config, upstream: ports.upstream, charts, runs, catalog: ports.catalog, metrics, logger, health })
+  const app = ownRoutes({
+    config,
+    upstream: ports.upstream,
+    charts,
+    runs,
+    catalog: ports.catalog,
+    metrics,
+    logger,
+    health,
+    readiness,
+    flagStore: redis ? new RedisFlagStore(redis.client) : undefined,
+  })
   const lifecycle = serverLifecycle({
     config,
     metrics,
     logger,
-    onRequest: createDispatcher({ own: app, passThrough, maxUrlBytes: config.maxUrlBytes, metrics, logger }),
+    onRequest: createDispatcher({ own: app, passThrough, maxUrlBytes: config.maxUrlBytes, limits, clientAddress, metrics, logger }),
     onUpgrade: upgradeRouter({ streams, relay, logger }),
     streams: [relay, streams],
+    readiness,
     release: async () => {
       forwarder.close()
       await release()

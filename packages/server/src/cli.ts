@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util'
 import { createBffApp } from './app.js'
 import { ConfigError, OPTIONS, type OptionKey, resolveConfig } from './config/config.js'
+import { flagsCommand } from './flags/flags-command.js'
 import { silenceSqliteExperimentalWarning } from './sqlite-warning.js'
 
 silenceSqliteExperimentalWarning()
@@ -14,6 +15,7 @@ function help(): string {
   return `hewston-bff — Backend-for-Frontend for the Hewston backtesting platform
 
 Usage: hewston-bff --backend <url> [options]
+       hewston-bff flags get|set <group>=on|off...|clear --redis <url>   (see hewston-bff flags --help)
 
 Options (a flag overrides its environment variable, which overrides the default):
 ${rows.join('\n')}
@@ -33,6 +35,11 @@ function fail(message: string): never {
 const flagName = (o: (typeof OPTIONS)[number]) => (o.flag.split(' ')[0] as string).slice(2)
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'flags') {
+    const write = (stream: NodeJS.WriteStream) => (s: string) => void stream.write(s)
+    process.exitCode = await flagsCommand(process.argv.slice(3), process.env, write(process.stdout), write(process.stderr))
+    return
+  }
   let values: Record<string, string | boolean | undefined>
   try {
     values = parseArgs({

@@ -6,6 +6,7 @@ import type { BffConfig } from './config/config.js'
 import { installConnectionGuard, serverOptions } from './http/connection-guard.js'
 import type { Logger } from './observability/logger.js'
 import type { BffMetrics } from './observability/metrics.js'
+import type { Readiness } from './routes/probes.js'
 
 export interface LifecycleDeps {
   config: BffConfig
@@ -17,6 +18,8 @@ export interface LifecycleDeps {
   streams: { closeAll(): void; terminateAll(): void }[]
   /** Last: release adapters (upstream pool, Redis, catalog). */
   release: () => Promise<void>
+  /** Set draining at the start of a graceful shutdown (`/readyz` answers 503 from then on). */
+  readiness: Readiness
 }
 
 export interface ServerLifecycle {
@@ -50,6 +53,7 @@ export function serverLifecycle(deps: LifecycleDeps): ServerLifecycle {
       await once(s, 'listening') // rejects on 'error' (port taken, bad address)
       boundPort = (s.address() as AddressInfo).port
       server = s
+      metrics.ready.set(1)
       logger.info({ url: url(), backend: config.backend }, 'hewston-bff listening')
       return url()
     },
@@ -57,6 +61,13 @@ export function serverLifecycle(deps: LifecycleDeps): ServerLifecycle {
       const s = server
       if (!s) return
       server = undefined
+      // Readiness goes first: the balancer stops sending new requests while this instance still serves them.
+      deps.readiness.draining = true
+      metrics.ready.set(0)
+      if (config.drainDelayMs > 0) {
+        logger.info({ drain_delay_ms: config.drainDelayMs }, 'draining: /readyz answers 503, still serving')
+        await new Promise((resolve) => setTimeout(resolve, config.drainDelayMs))
+      }
       logger.info({ in_flight: (await metrics.inFlight.get()).values[0]?.value ?? 0 }, 'shutting down')
       const closed = new Promise<void>((resolve) => s.close(() => resolve()))
       for (const hub of deps.streams) hub.closeAll()

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBff, startGeneratedBackend } from './support/harness.js'
+import { RedisLink, testRedisUrl, uniquePrefix } from './support/redis.js'
 
 describe('GET /api/v1/flags and the /demo/ page', () => {
   let gen: Awaited<ReturnType<typeof startGeneratedBackend>>
@@ -32,6 +33,35 @@ describe('GET /api/v1/flags and the /demo/ page', () => {
       expect((await read()).flags.stream).toBe(true)
     } finally {
       await bff.close()
+    }
+  })
+
+  it.skipIf(!testRedisUrl())('serves the fleet flags from Redis over the file, and the file while Redis is down', async () => {
+    const link = await new RedisLink(new URL(testRedisUrl() as string)).up()
+    const prefix = uniquePrefix('flags')
+    writeFileSync(file, '{"chartData": false, "stream": true}')
+    const { bff } = await startBff(gen.backend.url, { flagsFile: file, redis: link.url, redisKeyPrefix: prefix })
+    const { Redis } = await import('ioredis')
+    const admin = new Redis(testRedisUrl() as string, { keyPrefix: prefix })
+    try {
+      const read = async () => ((await (await fetch(`${bff.url}/api/v1/flags`)).json()) as { flags: Record<string, boolean> }).flags
+      expect(await read()).toEqual({ proxy: true, chartData: false, runData: true, stream: true })
+      await admin.set('flags', '{"stream": false}')
+      // The very next request: no poll of the instance's own in between.
+      expect(await read()).toEqual({ proxy: true, chartData: false, runData: true, stream: false })
+      await link.down()
+      const res = await fetch(`${bff.url}/api/v1/flags`)
+      expect(res.status).toBe(200)
+      expect(((await res.json()) as { flags: Record<string, boolean> }).flags).toEqual({
+        proxy: true,
+        chartData: false,
+        runData: true,
+        stream: true,
+      })
+    } finally {
+      admin.disconnect()
+      await bff.close()
+      await link.down()
     }
   })
 

@@ -43,4 +43,18 @@ describe('graceful shutdown', () => {
     expect(await hanging).toBeInstanceOf(Error)
     backend.setFaults({})
   })
+
+  it('tells a playback client whose handshake was still waiting on the upstream to go elsewhere (1012), not a cut', async () => {
+    const { bff, url } = await startBff(backend.url, { shutdownTimeoutMs: 3000 })
+    // The handshake authorises the run with the upstream first; make that slow.
+    backend.setFaults({ latencyMs: 500 })
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/api/v1/runs/${runId}/stream`)
+    ws.on('error', () => {})
+    const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)))
+    await new Promise((r) => setTimeout(r, 100))
+    const closing = bff.close()
+    expect(await closed).toBe(1012)
+    await closing
+    backend.setFaults({})
+  })
 })

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isTrustedSpec } from '../http/client-address.js'
 
 /**
  * Every option of the BFF host: its CLI flag, its environment variable, its default and its meaning. The
@@ -119,6 +120,34 @@ export const OPTIONS = [
     env: 'HEWSTON_SHUTDOWN_TIMEOUT_MS',
     default: '10000',
     help: 'How long a graceful shutdown waits for in-flight requests',
+  },
+  {
+    key: 'drainDelayMs',
+    flag: '--drain-delay-ms <n>',
+    env: 'HEWSTON_DRAIN_DELAY_MS',
+    default: '0',
+    help: "On SIGTERM, how long /readyz answers 503 while the BFF still serves, before it stops accepting: set it above your load balancer's health-check window (interval × fall)",
+  },
+  {
+    key: 'trustProxy',
+    flag: '--trust-proxy <list>',
+    env: 'HEWSTON_TRUST_PROXY',
+    default: undefined,
+    help: 'Comma-separated addresses/CIDRs (or loopback, linklocal, uniquelocal) of proxies whose X-Forwarded-For is honoured for the client address (per-address limits, rate limits, logs)',
+  },
+  {
+    key: 'rateLimitRps',
+    flag: '--rate-limit-rps <n>',
+    env: 'HEWSTON_RATE_LIMIT_RPS',
+    default: '0',
+    help: 'Requests per second per client identity (credential scope, else client address); across instances through --redis; 0 = off',
+  },
+  {
+    key: 'rateLimitBurst',
+    flag: '--rate-limit-burst <n>',
+    env: 'HEWSTON_RATE_LIMIT_BURST',
+    default: '0',
+    help: 'Extra requests a client may make above --rate-limit-rps, replenished every 10 s',
   },
   {
     key: 'redisKeyPrefix',
@@ -304,6 +333,16 @@ export const ConfigSchema = z
     breakerFailures: int(1, 1000),
     breakerResetMs: int(100, 600_000),
     shutdownTimeoutMs: int(0, 600_000),
+    drainDelayMs: int(0, 600_000),
+    trustProxy: z
+      .string()
+      .refine(
+        (v) => v.split(',').every((x) => isTrustedSpec(x.trim())),
+        'must be comma-separated IP addresses, CIDRs or loopback/linklocal/uniquelocal',
+      )
+      .optional(),
+    rateLimitRps: int(0, 1_000_000),
+    rateLimitBurst: int(0, 1_000_000),
     redisKeyPrefix: z.string().max(100),
     cacheMaxMb: int(1, 65536),
     ttlTodayS: int(1, 86400 * 30),

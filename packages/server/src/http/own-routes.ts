@@ -2,12 +2,14 @@ import { BffError, type ChartService, type MetricsCatalog, type RunService, type
 import compression from 'compression'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import type { BffConfig } from '../config/config.js'
+import type { RedisFlagStore } from '../flags/flag-store.js'
 import type { Logger } from '../observability/logger.js'
 import type { BffMetrics } from '../observability/metrics.js'
 import { chartDataRoute } from '../routes/chart-data.js'
 import { demoFiles, demoRouter } from '../routes/demo.js'
 import { flagsRoute } from '../routes/flags.js'
 import { type HealthDeps, healthRoute } from '../routes/health.js'
+import { livezRoute, type Readiness, readyzRoute } from '../routes/probes.js'
 import { runCompleteRoute, runListRoute } from '../routes/runs.js'
 import { sendError } from './errors.js'
 import { requestContext } from './request-context.js'
@@ -21,6 +23,9 @@ export interface OwnRoutesDeps {
   metrics: BffMetrics
   logger: Logger
   health: HealthDeps
+  readiness: Readiness
+  /** The fleet's flag overrides in Redis (with `--redis`). */
+  flagStore?: RedisFlagStore
 }
 
 /**
@@ -35,7 +40,12 @@ export function ownRoutes(deps: OwnRoutesDeps): Express {
   app.set('etag', false)
 
   app.get('/health', healthRoute(deps.health))
-  app.get('/api/v1/flags', flagsRoute({ file: config.flagsFile, backend: config.backend, pollMs: config.flagsPollMs, logger }))
+  app.get('/livez', livezRoute())
+  app.get('/readyz', readyzRoute({ readiness: deps.readiness, upstream: deps.health.upstream, timeoutMs: config.healthTimeoutMs }))
+  app.get(
+    '/api/v1/flags',
+    flagsRoute({ file: config.flagsFile, store: deps.flagStore, backend: config.backend, pollMs: config.flagsPollMs, logger }),
+  )
   if (config.demo === 'on') {
     const files = demoFiles()
     if (files) app.use('/demo', demoRouter(files))

@@ -28,6 +28,8 @@ export function requestContext(res: ServerResponse): RequestContext {
 export interface RequestObserver {
   metrics: BffMetrics
   logger: Logger
+  /** The client's address for the request log (honouring `--trust-proxy`). */
+  clientAddress?: (req: IncomingMessage) => string
 }
 
 /**
@@ -35,7 +37,11 @@ export interface RequestObserver {
  * in `x-correlation-id`), its target, and — once the response is done or the client went away — one log
  * line and the request metrics. Express routes find the same object as `res.locals`.
  */
-export function beginRequest(req: IncomingMessage, res: ServerResponse, { metrics, logger }: RequestObserver): RequestContext {
+export function beginRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  { metrics, logger, clientAddress }: RequestObserver,
+): RequestContext {
   const target = parseRequestTarget(req.url ?? '/')
   const ctx: RequestContext = {
     correlationId: correlationIdFrom(headerGetter(req)),
@@ -46,6 +52,8 @@ export function beginRequest(req: IncomingMessage, res: ServerResponse, { metric
   ;(res as WithContext).locals = ctx
   res.setHeader('x-correlation-id', ctx.correlationId)
   const started = performance.now()
+  // Read now: by the time the response closes, the socket may be gone.
+  const client = clientAddress ? clientAddress(req) : req.socket.remoteAddress
   metrics.inFlight.inc()
   // 'close' follows 'finish' on a completed response and also fires alone when the client went away.
   res.once('close', () => {
@@ -58,6 +66,7 @@ export function beginRequest(req: IncomingMessage, res: ServerResponse, { metric
       method: req.method,
       route: ctx.route,
       path: target?.path ?? req.url,
+      client,
       status,
       latency_ms: Math.round(latency * 100) / 100,
       upstream_ms: ctx.upstreamMs ?? null,

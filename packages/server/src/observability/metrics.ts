@@ -37,10 +37,30 @@ export class BffMetrics {
     'Requests of the upstream run stream by playback timelines',
     [],
   )
+  /** Handshakes with `from=`: clients coming back after a lost connection (a storm means instances are dying). */
+  readonly playbackResumes = this.counter(
+    'playback_resumes_total',
+    'Playback streams opened with from= (resuming after a lost connection)',
+    [],
+  )
   /** pool_full: a new run's timeline would not fit in --stream-pool-mb. */
   readonly streamsRefused = this.counter('playback_streams_refused_total', 'Playback streams refused at the handshake, by reason', [
     'reason',
   ])
+  readonly rateLimited = this.counter('rate_limited_total', 'Requests refused with 429 by the per-client rate limits', [])
+  /** 1 while rate-limit counters are shared through Redis (fleet-wide), 0 while each instance counts alone. */
+  readonly rateLimitShared: Gauge = new Gauge({
+    name: `${PREFIX}rate_limit_shared`,
+    help: 'Rate limits counted across the fleet through Redis (1) or per instance (0)',
+    registers: [this.registry],
+    collect: () => {
+      if (this.rateLimitsShared) this.rateLimitShared.set(this.rateLimitsShared() ? 1 : 0)
+    },
+  })
+  /** Read at each scrape for `rate_limit_shared` (set when rate limits are on). */
+  rateLimitsShared: (() => boolean) | undefined
+  /** 1 while the instance takes traffic, 0 while it drains for a shutdown (/readyz 503). */
+  readonly ready = this.gauge('ready', 'Whether /readyz would pass the draining check (0 while draining)', [])
   /** What the bounded in-process stores hold, as accounted against their bounds (read at each scrape). */
   readonly accountedBytes = new Gauge({
     name: `${PREFIX}memory_accounted_bytes`,
@@ -51,6 +71,10 @@ export class BffMetrics {
       for (const [store, read] of this.byteSources) this.accountedBytes.set({ store }, read())
     },
   })
+  /** The bound each store is held to (alerts compare `memory_accounted_bytes` with it). */
+  readonly boundBytes = this.gauge('memory_bound_bytes', 'The bound of each in-process store (--cache-max-mb split, --stream-pool-mb)', [
+    'store',
+  ])
   private readonly byteSources = new Map<string, () => number>()
   // Caches and aggregations
   readonly cacheErrors = this.counter('cache_errors_total', 'Failed shared-cache (Redis) operations; served on', ['op'])
@@ -64,9 +88,10 @@ export class BffMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: PREFIX })
   }
 
-  /** Reports `read()` as the accounted bytes of `store` at every scrape. */
-  trackBytes(store: string, read: () => number): void {
+  /** Reports `read()` as the accounted bytes of `store` at every scrape, next to its `bound`. */
+  trackBytes(store: string, read: () => number, bound: number): void {
     this.byteSources.set(store, read)
+    this.boundBytes.set({ store }, bound)
   }
 
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {

@@ -5,7 +5,8 @@ export const API_PREFIX = '/api/v1'
  * The BFF's own HTTP paths; every other path belongs to the upstream. Exact matches: a variant such as a
  * trailing slash is the upstream's business (it answers with its own redirect or 404).
  */
-const OWN = /^(?:\/health|\/metrics|\/api\/v1\/(?:flags|chart-data|runs|runs\/[^/]+\/(?:complete|stream))|\/demo(?:\/.*)?)$/
+const OWN =
+  /^(?:\/health|\/livez|\/readyz|\/metrics|\/api\/v1\/(?:flags|chart-data|runs|runs\/[^/]+\/(?:complete|stream))|\/demo(?:\/.*)?)$/
 
 export const isOwnPath = (path: string): boolean => OWN.test(path)
 

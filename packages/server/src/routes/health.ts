@@ -10,10 +10,10 @@ export interface HealthDeps {
   startedAt: number
   root?: string
   /** Extra dependency probes (e.g. Redis once configured). */
-  probes?: Record<string, () => Promise<{ status: 'ok' | 'down'; latency_ms?: number; error?: string }>>
+  probes?: Record<string, () => Promise<{ status: 'ok' | 'down'; latency_ms?: number; error?: string; mode?: string }>>
 }
 
-type DepStatus = { status: 'ok' | 'down' | 'missing'; latency_ms?: number; error?: string; path?: string }
+type DepStatus = { status: 'ok' | 'down' | 'missing'; latency_ms?: number; error?: string; path?: string; mode?: string }
 
 /**
  * `GET /health`: the BFF's own view of its dependencies. 200 while the backend answers (status `ok`, or

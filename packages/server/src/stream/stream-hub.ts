@@ -48,6 +48,8 @@ export interface StreamHubOptions {
   idleTimeoutMs: number
   heartbeatMs: number
   poolBytes: number
+  /** The client's address for the per-address limit (honouring `--trust-proxy`); the peer's by default. */
+  clientAddress?: (req: IncomingMessage) => string
   /** Runs each upstream run-stream read of a timeline: the limiter shared with the run aggregation (none by default). */
   readSlot?: Slot
   backoffMs?: readonly number[]
@@ -71,6 +73,8 @@ export class StreamHub {
   readonly pool: TimelinePool
   private readonly perIp = new Map<string, number>()
   private readonly clients = new Set<WebSocket>()
+  /** Set by {@link closeAll}: a handshake that completes after it is told to go elsewhere too. */
+  private closing = false
 
   private readonly clock: Clock
 
@@ -93,7 +97,7 @@ export class StreamHub {
     if (!parsed.ok || issues.length) return rejectHandshake(socket, 422, 'VALIDATION', issues.join('; '), correlationId)
     const { fps, speed, fromMs, autoplay, fields } = parsed.value
 
-    const ip = req.socket.remoteAddress ?? 'unknown'
+    const ip = this.options.clientAddress?.(req) ?? req.socket.remoteAddress ?? 'unknown'
     const headers = forwardedHeaders((n) => header(req, n), correlationId)
     // The credential scope is hashed before the upgrade completes: once the socket is open, everything
     // (counters, listeners, the session) is set up in the same tick, so a client that leaves at once or
@@ -123,6 +127,9 @@ export class StreamHub {
         )
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
+        // The handshake was waiting on the upstream when the shutdown began: same 1012 as everyone else,
+        // not a connection cut at the shutdown deadline.
+        if (this.closing) return ws.close(1012, 'BFF restarting')
         // Over a limit the client gets a close code and a reason, never a crash.
         if (this.clients.size >= this.options.maxConnections) return ws.close(1013, 'too many streams on this instance')
         if ((this.perIp.get(ip) ?? 0) >= this.options.maxConnectionsPerIp) return ws.close(1008, 'too many streams from this address')
@@ -154,6 +161,7 @@ export class StreamHub {
     this.clients.add(ws)
     this.perIp.set(p.ip, (this.perIp.get(p.ip) ?? 0) + 1)
     metrics.wsConnections.inc({ kind: 'playback' })
+    if (p.fromMs !== undefined) metrics.playbackResumes.inc()
     const { headers, scope } = p
     const key = `${scope}:${p.runId}`
     const { artifacts, catalog, upstream } = this.options
@@ -245,6 +253,7 @@ export class StreamHub {
 
   /** Graceful shutdown: clients reconnect elsewhere (1012) and resume with `from`. */
   closeAll(): void {
+    this.closing = true
     for (const ws of this.clients) ws.close(1012, 'BFF restarting')
   }
 

@@ -15,8 +15,9 @@ export function createCache(
   metrics: BffMetrics,
   logger: Logger,
 ): { cache: Cache; redis?: RedisCache; probes: HealthDeps['probes'] } {
-  const memory = new MemoryCache({ maxBytes: memoryBudget(config).cacheBytes })
-  metrics.trackBytes('cache', () => memory.size)
+  const maxBytes = memoryBudget(config).cacheBytes
+  const memory = new MemoryCache({ maxBytes })
+  metrics.trackBytes('cache', () => memory.size, maxBytes)
   if (!config.redis) return { cache: memory, probes: {} }
   metrics.redisUp.set(0)
   const redis = new RedisCache({

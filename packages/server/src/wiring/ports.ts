@@ -3,6 +3,7 @@ import { createUpstreamClient, systemClock, withBreaker } from '@hewston-bff/cor
 import type { BffDeps } from '../app.js'
 import { FsArtifactSource } from '../artifacts/fs-artifact-source.js'
 import { SqliteMetricsCatalog } from '../artifacts/sqlite-catalog.js'
+import type { RedisCache } from '../cache/redis-cache.js'
 import type { BffConfig } from '../config/config.js'
 import type { Logger } from '../observability/logger.js'
 import type { BffMetrics } from '../observability/metrics.js'
@@ -20,7 +21,14 @@ export function createPorts(
   deps: BffDeps,
   metrics: BffMetrics,
   logger: Logger,
-): { ports: Ports; rawUpstream: Ports['upstream']; probes: HealthDeps['probes']; release: () => Promise<void> } {
+): {
+  ports: Ports
+  rawUpstream: Ports['upstream']
+  probes: HealthDeps['probes']
+  /** The Redis connection when `--redis` is set (shared by the cache, rate limits and flags). */
+  redis: RedisCache | undefined
+  release: () => Promise<void>
+} {
   const breaker = createBreaker(config, metrics, logger)
   const rawUpstream = deps.upstream ?? createUpstreamClient({ baseUrl: config.backend, timeoutMs: config.upstreamTimeoutMs })
   const cached = deps.cache ? { cache: deps.cache, probes: {}, redis: undefined } : createCache(config, metrics, logger)
@@ -39,5 +47,5 @@ export function createPorts(
     sqlite?.close()
     await cached.redis?.close()
   }
-  return { ports, rawUpstream, probes: cached.probes, release }
+  return { ports, rawUpstream, probes: cached.probes, redis: cached.redis, release }
 }

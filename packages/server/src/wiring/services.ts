@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http'
 import {
   type ArtifactSource,
   type Cache,
@@ -37,7 +38,7 @@ export interface Ports {
 }
 
 /** Core's services and the host's protocol engines, configured from `config` over `ports`. */
-export function createServices(config: BffConfig, p: Ports) {
+export function createServices(config: BffConfig, p: Ports, clientAddress: (req: IncomingMessage) => string) {
   const ttl = new TtlPolicy({ todayMs: config.ttlTodayS * 1000, recentMs: config.ttlRecentS * 1000, olderMs: config.ttlOlderS * 1000 })
   const stale = { ...DEFAULT_STALE_POLICY, staleIfErrorMs: config.staleIfErrorS * 1000 }
   const budget = memoryBudget(config)
@@ -86,13 +87,14 @@ export function createServices(config: BffConfig, p: Ports) {
     heartbeatMs: config.streamHeartbeatMs,
     poolBytes: config.streamPoolMb * 1024 * 1024,
     readSlot: (work) => streamReads.execute(work),
+    clientAddress,
     backoffMs: config.streamBackoffMs.split(',').map(Number),
     metrics: p.metrics,
     logger: p.logger,
   })
-  p.metrics.trackBytes('chart', () => charts.bytes)
-  p.metrics.trackBytes('runs', () => runs.bytes)
-  p.metrics.trackBytes('stream_pool', () => streams.pool.bytes)
+  p.metrics.trackBytes('chart', () => charts.bytes, budget.chartBytes)
+  p.metrics.trackBytes('runs', () => runs.bytes, budget.runBytes)
+  p.metrics.trackBytes('stream_pool', () => streams.pool.bytes, config.streamPoolMb * 1024 * 1024)
   const forwarder = new UpstreamForwarder({
     backend: new URL(config.backend),
     responseTimeoutMs: config.upstreamTimeoutMs,
