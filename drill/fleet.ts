@@ -122,6 +122,34 @@ export function instanceArgs(o: FleetOptions): string[] {
   ]
 }
 
+/**
+ * The reference backend as a process of its own over a Hewston working directory: its event loop shared
+ * with nothing else, as the real upstream's would be (the fleet's readiness depends on it).
+ */
+export async function startBackendProcess(root: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort()
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'packages/reference-backend/dist/cli.js'), '--root', root, '--port', String(port)],
+    {
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  )
+  let stderr = ''
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
+  const url = `http://127.0.0.1:${port}`
+  await waitUntil(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`reference backend exited ${child.exitCode}: ${stderr}`)
+      return (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true
+    },
+    30_000,
+    () => `reference backend did not start: ${stderr}`,
+  )
+  return { url, stop: async () => void (await exited(child, 'SIGTERM')) }
+}
+
 export class Fleet {
   readonly instances: Instance[] = []
   private haproxy: ChildProcess | undefined
@@ -178,6 +206,36 @@ export class Fleet {
       const row = rows.find((r) => r.startsWith(`bffs,bff${i.index},`))
       return row?.split(',')[17]?.split(' ')[0] ?? 'UNKNOWN'
     })
+  }
+
+  /**
+   * Records every change of HAProxy's view of the instances (state and the last check's result) until the
+   * returned function is called; it returns the log, e.g. to explain a failed request.
+   */
+  watchChecks(): () => string[] {
+    const log: string[] = []
+    let last = ''
+    const started = Date.now()
+    const timer = setInterval(async () => {
+      const csv = await (await fetch(`http://127.0.0.1:${this.statsPort}/stats;csv`).catch(() => undefined))?.text()
+      if (!csv) return
+      const header = (csv.split('\n')[0] ?? '').replace(/^# /, '').split(',')
+      const col = (name: string) => header.indexOf(name)
+      const now = csv
+        .split('\n')
+        .filter((l) => l.startsWith('bffs,bff'))
+        .map((l) => {
+          const c = l.split(',')
+          return `${c[1]} ${c[col('status')]} (${c[col('check_status')]} ${c[col('last_chk')] ?? ''})`
+        })
+        .join(' | ')
+      if (now !== last) log.push(`+${Date.now() - started} ms ${now}`)
+      last = now
+    }, 100)
+    return () => {
+      clearInterval(timer)
+      return log
+    }
   }
 
   /** SIGKILL: the instance is gone at once, mid-request and mid-stream. */

@@ -1,13 +1,12 @@
 // `npm run drill`: the fleet drill of docs/deploy.md, end to end on this machine — 3 BFF instances behind
 // HAProxy, Redis, the reference backend over the demo data and Prometheus — with a progress log and a
 // summary table. Scenarios: instance loss mid-playback, rolling restart under load, the fleet kill switch.
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import path from 'node:path'
 import { parseArgs, promisify } from 'node:util'
-import { freePort } from '@hewston-bff/reference-backend/testing'
 import { ensureBuiltAndData } from '../bench/lib/processes.js'
 import { type Playback, playResuming, runContents, steadyLoad } from './clients.js'
-import { Fleet, fleetTools, ROOT, waitUntil } from './fleet.js'
+import { Fleet, fleetTools, ROOT, startBackendProcess, waitUntil } from './fleet.js'
 import { Prometheus } from './prometheus.js'
 
 const { values: args } = parseArgs({
@@ -58,21 +57,8 @@ const rows: Row[] = []
 
 log('building (if needed) and generating demo data (if missing)…')
 const dataDir = ensureBuiltAndData()
-const backendPort = await freePort()
-const backend = spawn(
-  process.execPath,
-  [path.join(ROOT, 'packages/reference-backend/dist/cli.js'), '--root', dataDir, '--port', String(backendPort)],
-  {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  },
-)
-const backendUrl = `http://127.0.0.1:${backendPort}`
-process.on('exit', () => backend.kill('SIGKILL'))
-await waitUntil(
-  async () => (await fetch(`${backendUrl}/healthz`).catch(() => undefined))?.ok === true,
-  30_000,
-  () => 'reference backend did not start',
-)
+const backendProcess = await startBackendProcess(dataDir)
+const backendUrl = backendProcess.url
 log(`reference backend on ${backendUrl} (data: ${path.relative(process.cwd(), dataDir) || dataDir})`)
 
 const prefix = `hewston-drill:${process.pid}:`
@@ -199,7 +185,7 @@ try {
 } finally {
   await prometheus.stop()
   await fleet.stop()
-  backend.kill('SIGTERM')
+  await backendProcess.stop()
 }
 
 printTable(rows)

@@ -3,11 +3,13 @@
 //
 //   node --import tsx examples/chart-data.ts --backend http://127.0.0.1:8000 --symbol AAPL \
 //     --from 2024-01-01 --to 2024-12-31 [--timeframe 1M_DECIMATED] [--target 2000]
-import { parseArgs } from 'node:util'
-import { type ChartRowBar, ChartService, createUpstreamClient, isBffError, MemoryCache, parseChartQuery } from '@hewston-bff/core'
+//
+// Exit codes: 0 done, 1 the backend failed or refused (the message says why), 2 bad usage.
+import { type ChartRowBar, ChartService, createUpstreamClient, MemoryCache, parseChartQuery } from '@hewston-bff/core'
+import { fail, num, parseOptions } from './lib/cli.js'
 
-const { values } = parseArgs({
-  options: {
+const values = parseOptions(
+  {
     backend: { type: 'string', default: process.env.HEWSTON_BACKEND_URL ?? 'http://127.0.0.1:8000' },
     symbol: { type: 'string', default: 'AAPL' },
     from: { type: 'string', default: '2024-01-01' },
@@ -16,15 +18,11 @@ const { values } = parseArgs({
     target: { type: 'string', default: '2000' },
     help: { type: 'boolean', short: 'h' },
   },
-})
-if (values.help) {
-  console.log(
-    'usage: chart-data.ts --backend <url> --symbol <S> --from <YYYY-MM-DD> --to <YYYY-MM-DD> [--timeframe 1D|1H|1M|1M_DECIMATED] [--target <points>]',
-  )
-  process.exit(0)
-}
+  'usage: chart-data.ts --backend <url> --symbol <S> --from <YYYY-MM-DD> --to <YYYY-MM-DD> [--timeframe 1D|1H|1M|1M_DECIMATED] [--target <points>]',
+)
 
-const charts = new ChartService({ upstream: createUpstreamClient({ baseUrl: values.backend as string }), cache: new MemoryCache() })
+const backend = values.backend as string
+const charts = new ChartService({ upstream: createUpstreamClient({ baseUrl: backend }), cache: new MemoryCache() })
 try {
   const query = parseChartQuery({
     symbol: values.symbol,
@@ -44,10 +42,11 @@ try {
     // total_bars is null on a cold answer taken from the upstream's own decimation (exact bars, total not yet known).
     `  bars: ${m.returned_bars} of ${m.total_bars ?? 'unknown'} (${m.decimated ? `decimated to ${m.bucket_minutes}-minute buckets` : 'full resolution'})`,
   )
-  console.log(`  first: ${bars[0]?.t} open ${bars[0]?.o}   last: ${bars.at(-1)?.t} close ${bars.at(-1)?.c}`)
-  console.log(`  range: low ${low} high ${high}   volume ${volume.toLocaleString('en-US')}`)
-  console.log(`  upstream calls: ${m.upstream_calls}, loaded in ${m.load_time_ms} ms`)
+  if (bars.length) {
+    console.log(`  first: ${bars[0]?.t} open ${num(bars[0]?.o)}   last: ${bars.at(-1)?.t} close ${num(bars.at(-1)?.c)}`)
+    console.log(`  range: low ${num(low)} high ${num(high)}   volume ${num(volume, 0)}`)
+  }
+  console.log(`  upstream calls: ${m.upstream_calls}, loaded in ${num(m.load_time_ms, 0)} ms`)
 } catch (err) {
-  console.error(isBffError(err) ? `${err.code}: ${err.message} ${JSON.stringify(err.details)}` : err)
-  process.exit(1)
+  fail(err, { name: 'backend', url: backend, flag: '--backend' })
 }

@@ -41,12 +41,18 @@ describe('examples run against the reference backend', () => {
     const run = data.runs[0]
     const withRoot = await example('run-report.ts', ['--backend', backend.url, '--root', data.root, '--run', run?.runId as string])
     expect(withRoot.stdout).toContain(`run ${run?.runId}`)
-    expect(withRoot.stdout).toMatch(/metrics \(artifact\): \{"total_return":/)
-    expect(withRoot.stdout).toMatch(new RegExp(`equity \\(artifact\\): ${run?.equityRows} points, low [\\d.]+ at \\S+, high`))
-    expect(withRoot.stdout).toContain(`orders (artifact): ${run?.orders}`)
+    // Formatted for people: percentages, grouped numbers with at most 2 decimals.
+    // metrics.json's own, completed with the ones computed from the equity curve (the same set as direct mode).
+    expect(withRoot.stdout).toMatch(
+      /metrics \(artifact\+computed\): total_return -?\d+\.?\d* %, max_drawdown \d+\.?\d* %, cagr -?[\d.]+ %, volatility [\d.]+ %, sharpe -?\d+\.\d{2}, sortino -?\d+\.\d{2}/,
+    )
+    expect(withRoot.stdout).toMatch(
+      new RegExp(`equity \\(artifact\\): ${run?.equityRows.toLocaleString('en-US')} points, low [\\d,]+(\\.\\d{1,2})? at \\S+, high`),
+    )
+    expect(withRoot.stdout).toContain(`orders (artifact): ${run?.orders.toLocaleString('en-US')}`)
     const viaStream = await example('run-report.ts', ['--backend', backend.url, '--run', run?.runId as string])
     expect(viaStream.stdout).toMatch(/metrics \(computed\)/)
-    expect(viaStream.stdout).toContain(`orders (stream): ${run?.orders}`)
+    expect(viaStream.stdout).toContain(`orders (stream): ${run?.orders.toLocaleString('en-US')}`)
     const missing = (await example('run-report.ts', ['--backend', backend.url, '--run', 'deadbeef']).catch((e) => e)) as {
       code: number
       stderr: string
@@ -63,7 +69,8 @@ describe('examples run against the reference backend', () => {
       const run = data.runs.find((r) => r.from === '2024-12-01')
       const { stdout } = await example('stream-run.ts', ['--bff', bff.url, '--run', run?.runId as string, '--speed', '2000'])
       expect(stdout).toMatch(/\[#+\] 100%/)
-      expect(stdout).toContain(`= ${run?.equityRows} frames; ${run?.orders} orders`)
+      const counts = `= ${run?.equityRows.toLocaleString('en-US')} frames; ${run?.orders.toLocaleString('en-US')} orders`
+      expect(stdout).toContain(counts)
       const ordersOnly = await example('stream-run.ts', [
         '--bff',
         bff.url,
@@ -74,7 +81,7 @@ describe('examples run against the reference backend', () => {
         '--fields',
         'orders',
       ])
-      expect(ordersOnly.stdout).toContain(`= ${run?.equityRows} frames; ${run?.orders} orders`)
+      expect(ordersOnly.stdout).toContain(counts)
       // An unknown run ends at once with the BFF's answer (it used to wait on heartbeats forever).
       const unknown = (await example('stream-run.ts', ['--bff', bff.url, '--run', 'no-such-run']).catch((e) => e)) as {
         code: number
@@ -84,6 +91,25 @@ describe('examples run against the reference backend', () => {
       expect(unknown.stderr).toMatch(/^RUN_NOT_FOUND: Run no-such-run not found/)
     } finally {
       await bff.close()
+    }
+  })
+
+  it('say which service is unreachable and what to do, with exit 1 and no stack trace; bad options exit 2', async () => {
+    const { freePort } = await import('@hewston-bff/reference-backend/testing')
+    const nobody = `http://127.0.0.1:${await freePort()}`
+    for (const [name, args, service] of [
+      ['chart-data.ts', ['--backend', nobody], 'backend'],
+      ['run-report.ts', ['--backend', nobody], 'backend'],
+      ['stream-run.ts', ['--bff', nobody], 'BFF'],
+    ] as const) {
+      const down = (await example(name, [...args]).catch((e) => e)) as { code: number; stderr: string }
+      expect(down.code, name).toBe(1)
+      expect(down.stderr.trim(), name).toBe(
+        `cannot reach the ${service} at ${nobody} (ECONNREFUSED): is it running? Start the demo with \`npm start\`, or pass ${args[0]} <url>.`,
+      )
+      const usage = (await example(name, ['--no-such-option']).catch((e) => e)) as { code: number; stderr: string }
+      expect(usage.code, name).toBe(2)
+      expect(usage.stderr, name).toMatch(/Unknown option '--no-such-option'[\s\S]*usage: /)
     }
   })
 

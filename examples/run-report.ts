@@ -3,27 +3,26 @@
 // it derives equity and orders from the backend's SSE stream, as the browser does.
 //
 //   node --import tsx examples/run-report.ts --backend http://127.0.0.1:8000 [--root <hewston dir>] [--run <id>]
+//
+// Exit codes: 0 done, 1 the backend failed or refused (e.g. RUN_NOT_FOUND), 2 bad usage.
 import path from 'node:path'
-import { parseArgs } from 'node:util'
-import { createUpstreamClient, isBffError, MemoryCache, parseRunCompleteQuery, RunService } from '@hewston-bff/core'
+import { createUpstreamClient, MemoryCache, parseRunCompleteQuery, RunService } from '@hewston-bff/core'
 import { FsArtifactSource, SqliteMetricsCatalog } from '@hewston-bff/server'
+import { fail, metric, num, parseOptions } from './lib/cli.js'
 
-const { values } = parseArgs({
-  options: {
+const values = parseOptions(
+  {
     backend: { type: 'string', default: process.env.HEWSTON_BACKEND_URL ?? 'http://127.0.0.1:8000' },
     root: { type: 'string' },
     run: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
-})
-if (values.help) {
-  console.log('usage: run-report.ts --backend <url> [--root <hewston dir>] [--run <run id>] (default: the newest run)')
-  process.exit(0)
-}
+  'usage: run-report.ts --backend <url> [--root <hewston dir>] [--run <run id>] (default: the newest run)',
+)
 
 const backend = values.backend as string
 const upstream = createUpstreamClient({ baseUrl: backend })
-const root = values.root
+const root = values.root as string | undefined
 const runs = new RunService({
   upstream,
   artifacts: root ? new FsArtifactSource(root) : undefined,
@@ -32,15 +31,19 @@ const runs = new RunService({
 })
 
 try {
-  const runId = values.run ?? (await upstream.listBacktests({ limit: 1 })).items[0]?.run_id
-  if (!runId) throw new Error('the backend has no runs')
+  const runId = (values.run as string | undefined) ?? (await upstream.listBacktests({ limit: 1 })).items[0]?.run_id
+  if (!runId) {
+    console.error(`the backend at ${backend} has no runs yet: create one (POST /backtests) or generate demo data with \`npm start\``)
+    process.exit(1)
+  }
   const { options } = parseRunCompleteQuery(runId, { equity_points: '0', include_fills: 'false' })
   const report = await runs.getComplete(runId, options, { scope: 'public' })
   const m = report.metadata
   console.log(
     `run ${report.run.run_id} (${report.run.strategy_id}, ${report.run.status}, ${report.run.run_from ?? '?'}..${report.run.run_to ?? '?'})`,
   )
-  console.log(`  metrics (${m.sources.metrics ?? 'unavailable'}): ${JSON.stringify(report.metrics)}`)
+  const metrics = Object.entries(report.metrics ?? {})
+  console.log(`  metrics (${m.sources.metrics ?? 'unavailable'}): ${metrics.map(([k, v]) => `${k} ${metric(k, v)}`).join(', ') || 'none'}`)
   if (report.equity?.length) {
     let lo = report.equity[0]
     let hi = report.equity[0]
@@ -49,13 +52,12 @@ try {
       if (hi && p.value > hi.value) hi = p
     }
     console.log(
-      `  equity (${m.sources.equity}): ${m.equity_total_points} points, low ${lo?.value} at ${lo?.ts}, high ${hi?.value} at ${hi?.ts}`,
+      `  equity (${m.sources.equity}): ${num(m.equity_total_points, 0)} points, low ${num(lo?.value)} at ${lo?.ts}, high ${num(hi?.value)} at ${hi?.ts}`,
     )
   }
-  console.log(`  orders (${m.sources.orders ?? 'unavailable'}): ${m.orders_count}`)
+  console.log(`  orders (${m.sources.orders ?? 'unavailable'}): ${num(m.orders_count, 0)}`)
   for (const f of m.failed_sources) console.log(`  failed: ${f.source} ${f.code}: ${f.message}`)
-  console.log(`  upstream calls: ${m.upstream_calls}, loaded in ${m.load_time_ms} ms`)
+  console.log(`  upstream calls: ${m.upstream_calls}, loaded in ${num(m.load_time_ms, 0)} ms`)
 } catch (err) {
-  console.error(isBffError(err) ? `${err.code}: ${err.message}` : (err as Error).message)
-  process.exit(1)
+  fail(err, { name: 'backend', url: backend, flag: '--backend' })
 }

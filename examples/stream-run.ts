@@ -3,12 +3,13 @@
 //
 //   node --import tsx examples/stream-run.ts --bff http://127.0.0.1:8001 [--run <id>] [--speed 600] [--fps 30] [--fields orders]
 //
-// An unknown run, or credentials the backend refuses, end it with the BFF's answer and exit code 1.
-import { parseArgs } from 'node:util'
+// Exit codes: 0 played to the end; 1 the BFF refused or failed (an unknown run, credentials the backend
+// refuses, the BFF unreachable: the message says which); 2 bad usage.
 import WebSocket from 'ws'
+import { fail, num, parseOptions } from './lib/cli.js'
 
-const { values } = parseArgs({
-  options: {
+const values = parseOptions(
+  {
     bff: { type: 'string', default: process.env.HEWSTON_BFF_URL ?? 'http://127.0.0.1:8001' },
     run: { type: 'string' },
     speed: { type: 'string', default: '600' },
@@ -16,28 +17,34 @@ const { values } = parseArgs({
     fields: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
-})
-if (values.help) {
-  console.log('usage: stream-run.ts --bff <url> [--run <run id>] [--speed <n>] [--fps <n>] [--fields ohlc,orders,equity]')
-  process.exit(0)
-}
+  'usage: stream-run.ts --bff <url> [--run <run id>] [--speed <n>] [--fps <n>] [--fields ohlc,orders,equity]',
+)
 const bff = (values.bff as string).replace(/\/+$/, '')
-const runs = (await (await fetch(`${bff}/api/v1/backtests?limit=1`)).json()) as {
-  items: { run_id: string; run_from: string | null; run_to: string | null }[]
+const service = { name: 'BFF', url: bff, flag: '--bff' }
+let runId = values.run as string | undefined
+let detail: { run_from?: string; run_to?: string } = {}
+try {
+  if (!runId) {
+    const runs = (await (await fetch(`${bff}/api/v1/backtests?limit=1`)).json()) as { items: { run_id: string }[] }
+    runId = runs.items[0]?.run_id
+  }
+  if (!runId) {
+    console.error(`the backend behind ${bff} has no runs yet: create one, or generate demo data with \`npm start\``)
+    process.exit(1)
+  }
+  // Only for the progress bar's scale; the stream's handshake gives the real answer for an unknown run.
+  const detailRes = await fetch(`${bff}/api/v1/backtests/${encodeURIComponent(runId)}`)
+  if (detailRes.ok) detail = (await detailRes.json()) as typeof detail
+  else await detailRes.body?.cancel()
+} catch (err) {
+  fail(err, service)
 }
-const runId = values.run ?? runs.items[0]?.run_id
-if (!runId) {
-  console.error('no run to play')
-  process.exit(1)
-}
-const detailRes = await fetch(`${bff}/api/v1/backtests/${encodeURIComponent(runId)}`)
-const detail = (detailRes.ok ? await detailRes.json() : {}) as { run_from?: string; run_to?: string }
 const startMs = Date.parse(`${detail.run_from ?? '1970-01-01'}T00:00:00Z`)
 const endMs = Date.parse(`${detail.run_to ?? '1970-01-01'}T23:59:59Z`)
 
 const query = new URLSearchParams({ autoplay: '1', speed: values.speed as string, fps: values.fps as string })
 if (values.fields) query.set('fields', values.fields)
-const ws = new WebSocket(`${bff.replace(/^http/, 'ws')}/api/v1/runs/${encodeURIComponent(runId)}/stream?${query}`)
+const ws = new WebSocket(`${bff.replace(/^http/, 'ws')}/api/v1/runs/${encodeURIComponent(runId as string)}/stream?${query}`)
 // A refused handshake (unknown run, bad parameters, credentials refused): print the answer and stop.
 ws.on('unexpected-response', (_req, res) => {
   let body = ''
@@ -79,7 +86,7 @@ ws.on('message', (data) => {
     orders += m.orders?.length ?? 0
     dropped = m.dropped ?? dropped
     const pct = endMs > startMs ? Math.min(100, Math.floor(((Date.parse(m.ts as string) - startMs) / (endMs - startMs)) * 100)) : 0
-    if (tty) process.stdout.write(`\r${bar(pct)} ${m.ts} frames ${frames} orders ${orders}`)
+    if (tty) process.stdout.write(`\r${bar(pct)} ${m.ts} frames ${num(frames, 0)} orders ${num(orders, 0)}`)
     else if (pct >= lastPct + 25) {
       lastPct = pct - (pct % 25)
       console.log(`${bar(pct)} ${m.ts}`)
@@ -95,12 +102,11 @@ ws.on('message', (data) => {
   } else if (m.t === 'end') {
     if (tty) process.stdout.write('\n')
     console.log(`${bar(100)}`)
-    console.log(`run ${runId}: ${frames} frames received + ${dropped} coalesced = ${frames + dropped} frames; ${orders} orders`)
+    console.log(
+      `run ${runId}: ${num(frames, 0)} frames received + ${num(dropped, 0)} coalesced = ${num(frames + dropped, 0)} frames; ${num(orders, 0)} orders`,
+    )
     ws.close()
   }
 })
 ws.on('close', (code) => process.exit(code === 1000 || code === 1005 ? 0 : 1))
-ws.on('error', (err) => {
-  console.error(`cannot stream: ${err.message}`)
-  process.exit(1)
-})
+ws.on('error', (err) => fail(err, service))

@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { prettyFactory } from 'pino-pretty'
 import { checkNodeVersion } from './lib/node-version.mjs'
 
 checkNodeVersion('npm start')
@@ -17,6 +18,21 @@ const referenceCli = path.join(root, 'packages/reference-backend/dist/cli.js')
 const bffCli = path.join(root, 'packages/server/dist/cli.js')
 
 const say = (line) => process.stdout.write(`${line}\n`)
+// Development logs for humans (pino-pretty); the BFF itself writes JSON, as it does in production.
+const prettify = prettyFactory({
+  colorize: process.stdout.isTTY,
+  translateTime: 'SYS:HH:MM:ss.l',
+  ignore: 'pid,hostname',
+  singleLine: true,
+})
+const pretty = (line) => {
+  if (!line.startsWith('{')) return line
+  try {
+    return prettify(JSON.parse(line)).trimEnd()
+  } catch {
+    return line
+  }
+}
 
 if (!existsSync(referenceCli) || !existsSync(path.join(root, 'packages/core/dist/index.js'))) {
   say('building packages (first run)…')
@@ -40,7 +56,7 @@ function launch(name, args) {
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
   children.push(child)
   child.stdout.on('data', (d) => {
-    for (const line of d.toString().split('\n').filter(Boolean)) process.stdout.write(`[${name}] ${line}\n`)
+    for (const line of d.toString().split('\n').filter(Boolean)) process.stdout.write(`[${name}] ${pretty(line)}\n`)
   })
   child.on('exit', (code, signal) => {
     if (!stopping) {
@@ -103,6 +119,7 @@ if (withBff) {
   say(`  BFF                           ${bffUrl}   health ${bffUrl}/health, metrics ${bffUrl}/metrics`)
   say(`  BFF proxy                     ${bffUrl}/api/v1/backtests`)
   say(`  demo page                     ${bffUrl}/demo/`)
+  say(`  BFF API docs (OpenAPI)        ${bffUrl}/api/v1/docs/`)
 }
 say(`  demo data                     ${demoDir}`)
 say('Press Ctrl-C to stop.')

@@ -77,7 +77,10 @@ for (const [title, bin, args] of checks) {
     process.exit(1)
   }
 }
-if (step('build (tsup)', process.execPath, [binOf('tsup')]) !== 0) {
+if (
+  step('build (tsup)', process.execPath, [binOf('tsup')]) !== 0 ||
+  step('build the assets the server serves (demo, API docs)', process.execPath, [path.join(root, 'scripts/build-assets.mjs')]) !== 0
+) {
   process.stdout.write('\n0 passed, 1 failed\n')
   process.exit(1)
 }

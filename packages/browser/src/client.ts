@@ -33,14 +33,17 @@ import { type FlagLayers, FlagStore, type Flags, flagsFromSearch, flagsFromStora
 import { RunStream, type RunStreamOptions } from './run-stream.js'
 
 export interface HewstonClientOptions {
-  /** The BFF, e.g. `http://127.0.0.1:8001` (its API lives under `/api/v1`). */
-  bffUrl: string
+  /** The BFF, e.g. `http://127.0.0.1:8001` (its API lives under `/api/v1`); default: the page's origin. */
+  bffUrl?: string
   /** The Hewston backend itself: the rollback path when a group is direct. */
   backendUrl: string
   /** Defaults in code (the first flag source). */
   flags?: Partial<Flags>
   fetch?: typeof fetch
-  /** Remote flags poll interval (ms; default 5000; 0 disables polling). */
+  /**
+   * Remote flags poll interval (ms; default 5000; 0 disables polling). Polling starts with the client's
+   * first call, never at creation, and never when the page's URL turns every group off (`?bff=off`).
+   */
   flagsPollMs?: number
   /** How long a group stays direct after the BFF failed (ms; default 15000). */
   fallbackCooldownMs?: number
@@ -52,6 +55,11 @@ export interface HewstonClientOptions {
   WebSocket?: unknown
   /** Time and timers (flag polling, fallback cooldowns); the system clock by default. */
   clock?: Clock
+}
+
+/** Per-call options: `signal` aborts the call (its request, or the wait for a shared aggregation). */
+export interface CallOptions {
+  signal?: AbortSignal
 }
 
 export type WithMode<T extends { metadata: object }> = T & { metadata: T['metadata'] & { mode: 'bff' | 'direct' } }
@@ -77,14 +85,46 @@ export class HewstonApiError extends BffError {
   }
 }
 
-type Events = { flags: [Flags]; fallback: [FallbackEvent]; recovered: [Group]; mode: [Record<Group, 'bff' | 'direct'>] }
+/**
+ * The BFF is up but refuses this page's origin (CORS): a deployment mistake, not an outage. The client
+ * says so once (this event and `console.error`) and serves every group direct for the rest of the session.
+ */
+export interface ConfigErrorEvent {
+  code: 'CORS_ORIGIN_NOT_ALLOWED'
+  /** The page's origin, to add to the BFF's `--cors-origin`. */
+  origin: string
+  bffUrl: string
+  message: string
+}
 
+/** The client's events and their arguments. */
+export type HewstonClientEvents = {
+  flags: [Flags]
+  fallback: [FallbackEvent]
+  recovered: [Group]
+  mode: [Record<Group, 'bff' | 'direct'>]
+  'config-error': [ConfigErrorEvent]
+}
+type Events = HewstonClientEvents
+
+/** A query object as strings, without `undefined`, `null` and `''` (as the frontend's own services do). */
 const toStrings = (o: object): Record<string, string> =>
   Object.fromEntries(
     Object.entries(o)
-      .filter(([, v]) => v !== undefined)
+      .filter(([, v]) => v !== undefined && v !== null && v !== '')
       .map(([k, v]) => [k, String(v)]),
   )
+
+/** Rejects with the signal's reason once it aborts (work shared with other callers carries on). */
+function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}
 
 /**
  * One client for the Hewston frontend whose every call behaves the same through the BFF or straight to
@@ -111,16 +151,19 @@ export class HewstonClient extends EventEmitter<Events> {
   private readonly streams = new Set<RunStream>()
   private readonly fetchImpl: typeof fetch
   private poll: TimerHandle | undefined
+  private polling = false
   private readonly clock: Clock
   private readonly bffUrl: string
   private readonly backendUrl: string
+  /** Set once the BFF refused this page's origin: every group goes direct, without outage cooldowns. */
+  private configError: ConfigErrorEvent | undefined
 
   constructor(private readonly options: HewstonClientOptions) {
     super()
-    this.bffUrl = options.bffUrl.replace(/\/+$/, '')
-    this.backendUrl = options.backendUrl.replace(/\/+$/, '')
+    const g = globalThis as { localStorage?: { getItem(k: string): string | null }; location?: { search?: string; origin?: string } }
+    this.bffUrl = checkedUrl('bffUrl', options.bffUrl ?? g.location?.origin, 'the page has no origin to default to')
+    this.backendUrl = checkedUrl('backendUrl', options.backendUrl, 'the Hewston backend, for direct mode')
     this.fetchImpl = options.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a))
-    const g = globalThis as { localStorage?: { getItem(k: string): string | null }; location?: { search?: string } }
     const storage = options.storage ?? g.localStorage
     this.flags = new FlagStore({
       defaults: options.flags ?? {},
@@ -149,80 +192,90 @@ export class HewstonClient extends EventEmitter<Events> {
       for (const s of this.streams) s.switchTo(this.streamMode())
       this.publish()
     })
-    const pollMs = options.flagsPollMs ?? 5000
-    if (pollMs > 0) {
-      void this.refreshRemoteFlags()
-      this.poll = this.clock.setInterval(() => void this.refreshRemoteFlags(), pollMs)
-    }
     this.publish()
   }
 
   /** Where each group goes right now. */
   modes(): Record<Group, 'bff' | 'direct'> {
     const f = this.flags.get()
-    return Object.fromEntries(GROUPS.map((g) => [g, f[g] && !this.fallback.isDirect(g) ? 'bff' : 'direct'])) as Record<
+    return Object.fromEntries(GROUPS.map((g) => [g, f[g] && !this.configError && !this.fallback.isDirect(g) ? 'bff' : 'direct'])) as Record<
       Group,
       'bff' | 'direct'
     >
   }
 
   // —— drop-in equivalents of the frontend's current calls (group `proxy`) ——
-  listBacktests(query?: ListQuery): Promise<RunList> {
-    return this.call('proxy', (u) => u.listBacktests(query))
+  listBacktests(query: ListQuery = {}, options: CallOptions = {}): Promise<RunList> {
+    return this.call('proxy', (u) => u.listBacktests(toStrings(query) as ListQuery, options))
   }
-  getRunDetail(runId: string): Promise<RunDetail> {
-    return this.call('proxy', (u) => u.getRun(runId))
+  getRunDetail(runId: string, options: CallOptions = {}): Promise<RunDetail> {
+    return this.call('proxy', (u) => u.getRun(runId, options))
   }
-  createBacktest(request: CreateBacktestRequest, idempotencyKey?: string): Promise<CreateBacktestResponse> {
-    return this.call('proxy', (u) => u.createBacktest(request, idempotencyKey))
+  createBacktest(request: CreateBacktestRequest, idempotencyKey?: string, options: CallOptions = {}): Promise<CreateBacktestResponse> {
+    return this.call('proxy', (u) => u.createBacktest(request, idempotencyKey, options))
   }
-  fetchDaily(symbol: string, from?: string, to?: string): Promise<DailyBarsResponse> {
-    return this.call('proxy', (u) => u.dailyBars({ symbol, from, to }))
+  fetchDaily(symbol: string, from?: string, to?: string, options: CallOptions = {}): Promise<DailyBarsResponse> {
+    return this.call('proxy', (u) => u.dailyBars({ symbol, from: from || undefined, to: to || undefined }, options))
   }
-  fetchMinute(symbol: string, from: string, to: string): Promise<BarsResponse> {
-    return this.call('proxy', (u) => u.minuteBars({ symbol, from, to }))
+  fetchMinute(symbol: string, from: string, to: string, rth_only = true, options: CallOptions = {}): Promise<BarsResponse> {
+    return this.call('proxy', (u) => u.minuteBars({ symbol, from, to, rth_only }, options))
   }
-  fetchHour(symbol: string, from: string, to: string): Promise<BarsResponse> {
-    return this.call('proxy', (u) => u.hourBars({ symbol, from, to }))
+  fetchHour(symbol: string, from: string, to: string, rth_only = true, options: CallOptions = {}): Promise<BarsResponse> {
+    return this.call('proxy', (u) => u.hourBars({ symbol, from, to, rth_only }, options))
   }
-  fetchMinuteDecimated(symbol: string, from: string, to: string, target?: number): Promise<DecimatedBarsResponse> {
-    return this.call('proxy', (u) => u.minuteDecimatedBars({ symbol, from, to, target }))
+  fetchMinuteDecimated(
+    symbol: string,
+    from: string,
+    to: string,
+    target?: number,
+    rth_only = true,
+    options: CallOptions = {},
+  ): Promise<DecimatedBarsResponse> {
+    return this.call('proxy', (u) => u.minuteDecimatedBars({ symbol, from, to, target, rth_only }, options))
   }
 
   // —— aggregated calls ——
-  getChartData(params: ChartDataParams): Promise<WithMode<ChartResponse>> {
+  getChartData(params: ChartDataParams, options: CallOptions = {}): Promise<WithMode<ChartResponse>> {
     const q = toStrings(params)
     return this.aggregate(
       'chartData',
-      () => this.getJson<ChartResponse>(`/api/v1/chart-data?${new URLSearchParams(q)}`),
+      (signal) => this.getJson<ChartResponse>(`/api/v1/chart-data?${new URLSearchParams(q)}`, signal),
       async () => (await this.charts.getChart(parseChartQuery(q), { scope: 'public' })).response,
+      options.signal,
     )
   }
 
-  getRunComplete(runId: string, options: RunCompleteParams = {}): Promise<WithMode<RunCompleteResponse>> {
-    const q = toStrings(options)
+  getRunComplete(runId: string, params: RunCompleteParams = {}, options: CallOptions = {}): Promise<WithMode<RunCompleteResponse>> {
+    const q = toStrings(params)
     return this.aggregate(
       'runData',
-      () => this.getJson<RunCompleteResponse>(`/api/v1/runs/${encodeURIComponent(runId)}/complete?${new URLSearchParams(q)}`),
+      (signal) => this.getJson<RunCompleteResponse>(`/api/v1/runs/${encodeURIComponent(runId)}/complete?${new URLSearchParams(q)}`, signal),
       async () => {
         const { options: o } = parseRunCompleteQuery(runId, q)
         return this.runs.getComplete(runId, o, { scope: 'public' })
       },
+      options.signal,
     )
   }
 
-  listRuns(query: ListQuery = {}): Promise<WithMode<EnrichedRunList>> {
+  listRuns(query: ListQuery = {}, options: CallOptions = {}): Promise<WithMode<EnrichedRunList>> {
     const q = toStrings(query)
     return this.aggregate(
       'runData',
-      () => this.getJson<EnrichedRunList>(`/api/v1/runs?${new URLSearchParams(q)}`),
-      async () => enrichRunList(await this.direct.listBacktests(query), undefined),
+      (signal) => this.getJson<EnrichedRunList>(`/api/v1/runs?${new URLSearchParams(q)}`, signal),
+      async () => enrichRunList(await this.direct.listBacktests(q as ListQuery, { signal: options.signal }), undefined),
+      options.signal,
     )
   }
 
-  /** A playback stream; it follows the `stream` flag and the BFF's health, resuming at its position. */
-  openRunStream(runId: string, options: RunStreamOptions = {}): RunStream {
-    const stream = new RunStream(runId, options, this.streamMode(), {
+  /**
+   * A playback stream; it follows the `stream` flag and the BFF's health, resuming at its position.
+   * `signal` closes it.
+   */
+  openRunStream(runId: string, options: RunStreamOptions & CallOptions = {}): RunStream {
+    this.startPolling()
+    const { signal, ...streamOptions } = options
+    const stream = new RunStream(runId, streamOptions, this.streamMode(), {
       bffUrl: this.bffUrl,
       direct: this.direct,
       WebSocket: this.options.WebSocket,
@@ -236,6 +289,8 @@ export class HewstonClient extends EventEmitter<Events> {
     this.streams.add(stream)
     stream.on('end', () => this.streams.delete(stream))
     stream.on('closed', () => this.streams.delete(stream))
+    if (signal?.aborted) stream.close()
+    else signal?.addEventListener('abort', () => stream.close(), { once: true })
     return stream
   }
 
@@ -245,6 +300,20 @@ export class HewstonClient extends EventEmitter<Events> {
     for (const s of this.streams) s.close()
   }
 
+  /**
+   * Polls the BFF's flags from the first call on (never at creation: an app that only imports the client
+   * makes no request), unless polling is off or the page's URL sends every group direct (`?bff=off`).
+   */
+  private startPolling(): void {
+    if (this.polling) return
+    this.polling = true
+    const pollMs = this.options.flagsPollMs ?? 5000
+    const url = this.flags.snapshot().url
+    if (pollMs <= 0 || GROUPS.every((g) => url[g] === false)) return
+    void this.refreshRemoteFlags()
+    this.poll = this.clock.setInterval(() => void this.refreshRemoteFlags(), pollMs)
+  }
+
   /** Re-reads the BFF's flags document now (also done every `flagsPollMs`). */
   async refreshRemoteFlags(): Promise<void> {
     try {
@@ -252,13 +321,42 @@ export class HewstonClient extends EventEmitter<Events> {
       if (!res.ok) return
       const doc = (await res.json()) as Partial<FlagsDocument>
       this.flags.setRemote(flagOverrides(doc.flags))
-    } catch {
-      // The BFF is away: keep the last known remote flags.
+    } catch (err) {
+      // The BFF is away (keep the last known remote flags), or refuses this page's origin (say so).
+      await this.isOriginRefused(err)
     }
   }
 
   private streamMode(): 'bff' | 'direct' {
-    return this.flags.get().stream && !this.fallback.isDirect('stream') ? 'bff' : 'direct'
+    return this.flags.get().stream && !this.configError && !this.fallback.isDirect('stream') ? 'bff' : 'direct'
+  }
+
+  /**
+   * After a network-level failure of a request to the BFF from a page of another origin: is the BFF
+   * actually up and refusing this origin (CORS)? An opaque `no-cors` request to `/livez` answers that — the
+   * browser lets it through without CORS headers, so it succeeds exactly when the BFF is reachable.
+   */
+  private async isOriginRefused(err: unknown): Promise<boolean> {
+    if (this.configError) return true
+    const g = globalThis as { location?: { origin?: string }; document?: unknown }
+    const origin = g.location?.origin
+    if (!origin || typeof g.document === 'undefined' || !isNetworkFailure(err)) return false
+    if (origin === new URL(this.bffUrl).origin) return false
+    try {
+      await this.fetchImpl(`${this.bffUrl}/livez`, { mode: 'no-cors', cache: 'no-store', signal: AbortSignal.timeout(2000) })
+    } catch {
+      return false // not reachable at all: an outage
+    }
+    if (this.configError) return true
+    const message =
+      `Hewston BFF at ${this.bffUrl} refuses requests from ${origin} (CORS): start it with --cors-origin ${origin} ` +
+      `(or add it to HEWSTON_CORS_ORIGINS). Until then every call goes straight to the backend.`
+    this.configError = { code: 'CORS_ORIGIN_NOT_ALLOWED', origin, bffUrl: this.bffUrl, message }
+    console.error(message)
+    this.emit('config-error', this.configError)
+    for (const s of this.streams) s.switchTo('direct')
+    this.publish()
+    return true
   }
 
   private async probe(): Promise<boolean> {
@@ -271,7 +369,8 @@ export class HewstonClient extends EventEmitter<Events> {
   }
 
   private async useBff(group: Group): Promise<boolean> {
-    if (!this.flags.get()[group]) return false
+    this.startPolling()
+    if (!this.flags.get()[group] || this.configError) return false
     const allowed = await this.fallback.bffAllowed(group)
     if (allowed && group === 'stream') for (const s of this.streams) s.switchTo('bff')
     return allowed
@@ -282,30 +381,33 @@ export class HewstonClient extends EventEmitter<Events> {
     try {
       return await fn(this.viaBff)
     } catch (err) {
-      if (!isBffOutage(err)) throw err
-      this.fallback.trip(group, (err as Error).message)
+      if ((err as Error)?.name === 'AbortError' || !isBffOutage(err)) throw err
+      if (!(await this.isOriginRefused(err))) this.fallback.trip(group, (err as Error).message)
       return fn(this.direct)
     }
   }
 
   private async aggregate<T extends { metadata: object }>(
     group: Group,
-    bff: () => Promise<T>,
+    bff: (signal: AbortSignal | undefined) => Promise<T>,
     direct: () => Promise<T>,
+    signal: AbortSignal | undefined,
   ): Promise<WithMode<T>> {
     const withMode = (r: T, mode: 'bff' | 'direct') => ({ ...r, metadata: { ...r.metadata, mode } }) as WithMode<T>
-    if (!(await this.useBff(group))) return withMode(await direct(), 'direct')
+    // Direct aggregations are shared (single-flight, caches): an abort stops this caller's wait, not the work.
+    const directly = async () => withMode(await abortable(direct(), signal), 'direct')
+    if (!(await this.useBff(group))) return directly()
     try {
-      return withMode(await bff(), 'bff')
+      return withMode(await bff(signal), 'bff')
     } catch (err) {
-      if (!isBffOutage(err)) throw err
-      this.fallback.trip(group, (err as Error).message)
-      return withMode(await direct(), 'direct')
+      if (signal?.aborted || !isBffOutage(err)) throw err
+      if (!(await this.isOriginRefused(err))) this.fallback.trip(group, (err as Error).message)
+      return directly()
     }
   }
 
-  private async getJson<T>(path: string): Promise<T> {
-    const res = await this.fetchImpl(`${this.bffUrl}${path}`)
+  private async getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+    const res = await this.fetchImpl(`${this.bffUrl}${path}`, { signal })
     const body = (await res.json().catch(() => null)) as unknown
     if (!res.ok) throw new HewstonApiError(res.status, body)
     return body as T
@@ -318,6 +420,26 @@ export class HewstonClient extends EventEmitter<Events> {
     if (typeof g.window !== 'undefined') g.__HEWSTON_BFF__ = { flags: this.flags.get(), modes, layers: this.flags.snapshot() }
     this.emit('mode', modes)
   }
+}
+
+/** A URL option, checked when the client is created: a clear error naming the option. */
+function checkedUrl(name: string, value: string | undefined, what: string): string {
+  if (typeof value !== 'string' || value === '')
+    throw new TypeError(`createHewstonClient: option "${name}" is required (${what}), e.g. "http://127.0.0.1:8001"`)
+  try {
+    new URL(value)
+  } catch {
+    throw new TypeError(`createHewstonClient: option "${name}" must be an absolute http(s) URL, got ${JSON.stringify(value)}`)
+  }
+  return value.replace(/\/+$/, '')
+}
+
+/** fetch's own failure (no HTTP answer at all), bare or wrapped by the upstream client. */
+function isNetworkFailure(err: unknown): boolean {
+  for (let e = err as { cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e instanceof TypeError) return true
+  }
+  return false
 }
 
 /** Creates a {@link HewstonClient}. */

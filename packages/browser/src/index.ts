@@ -17,10 +17,13 @@
 
 export type { BarsResponse, DailyBarsResponse, DecimatedBarsResponse, RunDetail, RunList } from '@hewston-bff/core'
 export {
+  type CallOptions,
   type ChartDataParams,
+  type ConfigErrorEvent,
   createHewstonClient,
   HewstonApiError,
   HewstonClient,
+  type HewstonClientEvents,
   type HewstonClientOptions,
   type RunCompleteParams,
   type WithMode,
@@ -37,4 +40,5 @@ export {
   type Group,
   STORAGE_KEY,
 } from './flags.js'
-export { RunStream, type RunStreamOptions, type StreamFrame, type StreamStatus } from './run-stream.js'
+export { type HewstonQuery, hewstonQueries } from './queries.js'
+export { RunStream, type RunStreamEvents, type RunStreamOptions, type StreamFrame, type StreamStatus } from './run-stream.js'

@@ -25,6 +25,16 @@ export interface RunStreamOptions {
   fields?: readonly FrameField[]
 }
 
+/** A playback stream's events and their arguments. */
+export type RunStreamEvents = {
+  frame: [StreamFrame]
+  status: [StreamStatus]
+  error: [{ code: string; msg: string }]
+  end: [{ frames: number; dropped: number }]
+  /** `close()` was called. */
+  closed: []
+}
+
 /** A playback frame with the fields asked for; `dropped` counts across transport switches. */
 export type StreamFrame = StreamedFrame
 
@@ -57,16 +67,9 @@ export interface RunStreamDeps {
  * TimelineLoader + PlaybackSession running here, against the backend's SSE stream). Switching transport
  * keeps the position, the play state and the speed; `dropped` keeps counting across switches.
  *
- * Events: `frame`, `status`, `error`, `end`, `closed`.
+ * Events: {@link RunStreamEvents}.
  */
-export class RunStream extends EventEmitter<{
-  frame: [StreamFrame]
-  status: [StreamStatus]
-  error: [{ code: string; msg: string }]
-  end: [{ frames: number; dropped: number }]
-  /** `close()` was called. */
-  closed: []
-}> {
+export class RunStream extends EventEmitter<RunStreamEvents> {
   mode: 'bff' | 'direct'
   lastTs: string | null
   private playing = false
@@ -120,6 +123,11 @@ export class RunStream extends EventEmitter<{
   setFields(fields: readonly FrameField[]): void {
     this.fields = [...fields]
     this.transport?.send({ t: 'ctrl', cmd: 'fields', fields: this.fields })
+  }
+
+  /** True once `close()` was called (by the app, or by the signal given to `openRunStream`). */
+  get isClosed(): boolean {
+    return this.closed
   }
 
   close(): void {

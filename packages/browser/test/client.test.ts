@@ -45,4 +45,87 @@ describe('createHewstonClient: the same answers through the BFF and straight to 
     expect(direct).toEqual(viaBff)
     expect(await bffCalls()).toBe(6)
   })
+
+  /** A fetch that records every URL it is asked for, then really fetches. */
+  const recording = () => {
+    const urls: string[] = []
+    const fetchImpl = ((input: RequestInfo | URL, init?: RequestInit) => {
+      urls.push(String(input instanceof Request ? input.url : input))
+      return fetch(input, init)
+    }) as typeof fetch
+    return { urls, fetchImpl }
+  }
+
+  it('does nothing when created: no request, no timer, until the first call; never fetches flags with ?bff=off', async () => {
+    const { urls, fetchImpl } = recording()
+    const client = createHewstonClient({ bffUrl: bff.url, backendUrl: backend.url, fetch: fetchImpl, flagsPollMs: 50 })
+    await new Promise((r) => setTimeout(r, 150))
+    expect(urls).toEqual([])
+    await client.listBacktests({ limit: 1 })
+    await new Promise((r) => setTimeout(r, 150))
+    expect(urls.filter((u) => u.endsWith('/api/v1/flags')).length).toBeGreaterThanOrEqual(2)
+    client.dispose()
+
+    const off = recording()
+    const direct = createHewstonClient({
+      bffUrl: bff.url,
+      backendUrl: backend.url,
+      fetch: off.fetchImpl,
+      flagsPollMs: 50,
+      search: '?bff=off',
+    })
+    await direct.listBacktests({ limit: 1 })
+    await new Promise((r) => setTimeout(r, 150))
+    expect(off.urls.every((u) => u.startsWith(backend.url))).toBe(true)
+    direct.dispose()
+  })
+
+  it('checks its options when created, naming the option', () => {
+    expect(() => createHewstonClient({ backendUrl: backend.url })).toThrow(/option "bffUrl" is required/)
+    expect(() => createHewstonClient({ bffUrl: bff.url, backendUrl: undefined as unknown as string })).toThrow(
+      /option "backendUrl" is required/,
+    )
+    expect(() => createHewstonClient({ bffUrl: 'not a url', backendUrl: backend.url })).toThrow(
+      /option "bffUrl" must be an absolute http\(s\) URL/,
+    )
+  })
+
+  it("drops undefined, null and '' from query strings and sends rth_only, like the frontend's own services", async () => {
+    const { urls, fetchImpl } = recording()
+    const client = createHewstonClient({ bffUrl: bff.url, backendUrl: backend.url, fetch: fetchImpl, flagsPollMs: 0 })
+    const list = await client.listBacktests({ symbol: 'AAPL', strategy_id: '', order: undefined, from: null as unknown as string })
+    expect(list.items.length).toBeGreaterThan(0)
+    await client.fetchHour('AAPL', '2024-12-02', '2024-12-06', true)
+    await client.fetchMinute('AAPL', '2024-12-02', '2024-12-02', false)
+    await client.listRuns({ symbol: 'AAPL', strategy_id: '' })
+    const q = (path: string) => new URL(urls.find((u) => new URL(u).pathname === path) as string).searchParams
+    expect([...q('/api/v1/backtests').keys()]).toEqual(['symbol'])
+    expect(q('/api/v1/bars/hour').get('rth_only')).toBe('true')
+    expect(q('/api/v1/bars/minute').get('rth_only')).toBe('false')
+    expect([...q('/api/v1/runs').keys()]).toEqual(['symbol'])
+  })
+
+  it('aborts a call with its signal, in either mode, without counting it as a BFF outage', async () => {
+    const client = createHewstonClient({ bffUrl: bff.url, backendUrl: backend.url, flagsPollMs: 0 })
+    const fallbacks: unknown[] = []
+    client.on('fallback', (e) => fallbacks.push(e))
+    backend.setFaults({ latencyMs: 500 })
+    try {
+      for (const proxy of [true, false]) {
+        client.flags.set({ proxy, chartData: proxy })
+        const ac = new AbortController()
+        const pending = [
+          client.listBacktests({ limit: 1 }, { signal: ac.signal }),
+          client.getChartData({ symbol: 'AAPL', timeframe: '1D', from_date: '2023-01-01', to_date: '2023-03-31' }, { signal: ac.signal }),
+        ]
+        setTimeout(() => ac.abort(), 50)
+        for (const p of pending) await expect(p).rejects.toMatchObject({ name: 'AbortError' })
+      }
+      const stream = client.openRunStream('whatever', { signal: AbortSignal.abort() })
+      expect(stream.isClosed).toBe(true)
+    } finally {
+      backend.setFaults({})
+    }
+    expect(fallbacks).toEqual([])
+  })
 })

@@ -1,21 +1,19 @@
 /// <reference lib="dom" />
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { type GenerateResult, generateWorkdir, ReferenceBackend } from '@hewston-bff/reference-backend'
 import { freePort } from '@hewston-bff/reference-backend/testing'
 import { type BffApp, createBffApp, defaultConfig } from '@hewston-bff/server'
-import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { haveChromium, launchChromium } from './support/chromium.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const haveChromium = existsSync(CHROMIUM)
-if (!haveChromium) {
-  if (process.env.CI === 'true') throw new Error(`Chromium not found at ${CHROMIUM}; .ci/run installs Debian's chromium`)
-  console.warn(`\n  NOTICE: skipping browser tests: no Chromium at ${CHROMIUM} (apt-get install -y chromium).\n`)
-}
+/** Screenshots of the demo, kept after the run (gitignored). */
+const SCREENSHOTS = path.resolve(import.meta.dirname, '../../../test-output')
+const chromiumHere = haveChromium()
 
-describe.skipIf(!haveChromium)('the demo page in headless Chromium against real BFF and backend processes', () => {
+describe.skipIf(!chromiumHere)('the demo page in headless Chromium against real BFF and backend processes', () => {
   const tmp = mkdtempSync(path.join(tmpdir(), 'hewston-browser-'))
   const flagsFile = path.join(tmp, 'flags.json')
   let data: GenerateResult
@@ -44,18 +42,7 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium against real 
     const sse = await (await fetch(`${backend.url}/backtests/${runId}/stream`)).text()
     expectedFrames = sse.split('event: frame\n').length - 1
     expectedOrders = [...sse.matchAll(/"order_id": "(o\d+)"/g)].map((m) => m[1] as string)
-    context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    })
+    context = await launchChromium(path.join(tmp, 'profile'))
   })
   afterAll(async () => {
     await context?.close()
@@ -95,6 +82,57 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium against real 
     })
   }
 
+  it('shows a run as a trader reads it, and during playback moves the playhead, draws equity and marks orders as they happen', async () => {
+    const { page } = await open('?speed=20')
+    expect(await page.locator('#speed').inputValue()).toBe('20')
+    await openRun(page)
+    const run = data.runs.find((r) => r.runId === runId)
+    const detail = (await (await fetch(`${backend.url}/backtests/${runId}`)).json()) as { strategy_id: string }
+    expect(await page.locator('#title').textContent()).toBe(`AAPL · ${detail.strategy_id} · ${run?.from} → ${run?.to}`)
+    // Metrics formatted for people: percentages and ratios, not raw floats.
+    const metrics = await page.locator('#metrics tr').allTextContents()
+    expect(metrics.length).toBeGreaterThanOrEqual(2)
+    expect(metrics.find((m) => m.startsWith('Total return'))).toMatch(/^Total return-?\d+\.\d+ %$/)
+    for (const m of metrics) expect(m).not.toMatch(/\d{6,}/)
+    type DemoState = { playheadTime: number | null; candleX: number | null; equityX: number | null; markers: number; equityPoints: number }
+    const state = () => page.evaluate(() => (window as unknown as { demo: { state(): DemoState } }).demo.state())
+    // Before playback: every order is marked on the candles.
+    expect((await state()).markers).toBe(expectedOrders.length)
+    await page.click('#play')
+    await page.waitForFunction(() => ((window as unknown as { demoFrames: unknown[] }).demoFrames?.length ?? 0) > 20)
+    const early = await state()
+    await page.waitForFunction(
+      (t) => {
+        const s = (window as unknown as { demo: { state(): DemoState } }).demo.state()
+        return (s.playheadTime ?? 0) > t + 86_400 && s.markers > 0
+      },
+      early.playheadTime ?? 0,
+      { timeout: 30_000 },
+    )
+    const later = await state()
+    expect(later.playheadTime as number).toBeGreaterThan(early.playheadTime as number)
+    expect(later.candleX as number).toBeGreaterThan(early.candleX as number)
+    expect(later.equityX as number).toBeGreaterThan(early.equityX as number)
+    expect(later.equityPoints).toBeGreaterThan(early.equityPoints)
+    expect(later.markers).toBeGreaterThanOrEqual(early.markers)
+    expect(later.markers).toBeLessThan(expectedOrders.length)
+    // Speed changes live from the input.
+    await page.fill('#speed', '5000')
+    await page.locator('#speed').dispatchEvent('input')
+    await streamResult(page)
+    expect((await state()).markers).toBe(expectedOrders.length)
+    // The status line is never cut off.
+    const clipped = await page.evaluate(() => {
+      const el = document.getElementById('status-line') as HTMLElement
+      return el.scrollWidth > el.clientWidth
+    })
+    expect(clipped).toBe(false)
+    mkdirSync(SCREENSHOTS, { recursive: true })
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'demo-after-playback.png'), fullPage: true })
+    console.log(`demo screenshot: ${path.join(SCREENSHOTS, 'demo-after-playback.png')}`)
+    await page.close()
+  })
+
   it('loads a run with far fewer requests through the BFF than in legacy mode', async () => {
     const legacy = await open('?bff=off&speed=5000')
     await openRun(legacy.page)
@@ -115,50 +153,64 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium against real 
     await viaBff.page.close()
   })
 
-  it('returns equal data from every method in both modes', async () => {
+  it('returns the same data from every method in both modes, through a BFF with --root and one without (strict)', async () => {
+    // A second BFF without --root, allowing the demo page's origin (CORS).
+    const bare = createBffApp(
+      defaultConfig({ backend: backend.url, port: 0, logLevel: 'silent', corsOrigins: `http://127.0.0.1:${bffPort}` }),
+    )
+    const bareUrl = await bare.listen()
     const { page } = await open('')
-    const result = await page.evaluate(async (id) => {
-      const c = (window as unknown as { hewston: any }).hewston
-      const strip = (x: any) =>
-        JSON.parse(
-          JSON.stringify(x, (k, v) =>
-            ['mode', 'load_time_ms', 'cache_hit', 'upstream_calls', 'sources', 'fallbacks', 'metadata'].includes(k) ? undefined : v,
-          ),
+    try {
+      // A string, not a function: the test runner would rewrite a dynamic import() inside a function.
+      const result = (await page.evaluate(`(async () => {
+        const { createHewstonClient } = await import('/demo/sdk.js')
+        const id = ${JSON.stringify(runId)}
+        const all = async (c) => ({
+          list: await c.listBacktests({ limit: 5 }),
+          detail: await c.getRunDetail(id),
+          daily: await c.fetchDaily('AAPL', '2024-12-01', '2024-12-31'),
+          minute: await c.fetchMinute('AAPL', '2024-12-02', '2024-12-02'),
+          hour: await c.fetchHour('AAPL', '2024-12-02', '2024-12-06'),
+          decimated: await c.fetchMinuteDecimated('AAPL', '2024-01-01', '2024-12-31', 2000),
+          chart: await c.getChartData({ symbol: 'AAPL', timeframe: '1M_DECIMATED', from_date: '2024-10-01', to_date: '2024-12-31', target_points: 3000 }),
+          chartDaily: await c.getChartData({ symbol: 'AAPL', timeframe: '1D', from_date: '2024-01-01', to_date: '2024-12-31' }),
+          runs: await c.listRuns({ limit: 5 }),
+          complete: await c.getRunComplete(id, { equity_points: 500, include_chart: '1H' }),
+          completeAll: await c.getRunComplete(id, { equity_points: 0 }),
+        })
+        const withRoot = window.hewston
+        const withoutRoot = createHewstonClient({ bffUrl: ${JSON.stringify(bareUrl)}, backendUrl: ${JSON.stringify(backend.url)}, flagsPollMs: 0 })
+        const bffRoot = await all(withRoot)
+        const bffBare = await all(withoutRoot)
+        withRoot.flags.set({ proxy: false, chartData: false, runData: false })
+        const direct = await all(withRoot)
+        withRoot.flags.set({ proxy: true, chartData: true, runData: true })
+        withoutRoot.dispose()
+        return { bffRoot, bffBare, direct }
+      })()`)) as Record<'bffRoot' | 'bffBare' | 'direct', Record<string, any>>
+      const { bffRoot, bffBare, direct } = result
+      for (const [name, bff] of [
+        ['with --root', bffRoot],
+        ['without --root', bffBare],
+      ] as const) {
+        expect(bff.complete.metadata.mode, name).toBe('bff')
+        expect(direct.complete.metadata.mode).toBe('direct')
+        for (const k of Object.keys(direct)) {
+          // Metadata says how an answer was made (mode, sources, timings, cache): everything else must be equal.
+          // The run list's catalog metrics exist only where a catalog does (the BFF with --root): compared apart.
+          const strip = (v: any) => (k === 'runs' ? { ...v, items: v.items.map(({ metrics: _m, ...i }: any) => i) } : v)
+          expectSameData(strip(bff[k]), strip(direct[k]), `${name}: ${k}`)
+        }
+        expect(Object.keys(bff.complete.metrics).sort(), name).toEqual(
+          ['cagr', 'max_drawdown', 'sharpe', 'sortino', 'total_return', 'volatility'].sort(),
         )
-      const all = async () => ({
-        list: await c.listBacktests({ limit: 5 }),
-        detail: await c.getRunDetail(id),
-        daily: await c.fetchDaily('AAPL', '2024-12-01', '2024-12-31'),
-        minute: await c.fetchMinute('AAPL', '2024-12-02', '2024-12-02'),
-        hour: await c.fetchHour('AAPL', '2024-12-02', '2024-12-06'),
-        decimated: await c.fetchMinuteDecimated('AAPL', '2024-01-01', '2024-12-31', 2000),
-        chart: strip(
-          await c.getChartData({
-            symbol: 'AAPL',
-            timeframe: '1M_DECIMATED',
-            from_date: '2024-10-01',
-            to_date: '2024-12-31',
-            target_points: 3000,
-          }),
-        ),
-        runs: strip(await c.listRuns({ limit: 5 })).items.map((i: any) => i.run_id),
-        complete: await c.getRunComplete(id, { equity_points: 500 }),
-      })
-      const bff = await all()
-      c.flags.set({ proxy: false, chartData: false, runData: false })
-      const direct = await all()
-      c.flags.set({ proxy: true, chartData: true, runData: true })
-      return { bff, direct }
-    }, runId)
-    const { bff, direct } = result
-    for (const k of ['list', 'detail', 'daily', 'minute', 'hour', 'decimated', 'chart', 'runs'] as const) expect(direct[k]).toEqual(bff[k])
-    expect(bff.complete.metadata.mode).toBe('bff')
-    expect(direct.complete.metadata.mode).toBe('direct')
-    expect(direct.complete.equity).toEqual(bff.complete.equity)
-    expect(direct.complete.orders).toEqual(bff.complete.orders)
-    expect(direct.complete.metrics.total_return).toBeCloseTo(bff.complete.metrics.total_return, 6)
-    expect(direct.complete.metrics.max_drawdown).toBeCloseTo(bff.complete.metrics.max_drawdown, 6)
-    await page.close()
+      }
+      expect(bffRoot.runs.metadata).toMatchObject({ enriched: true, metrics_source: 'catalog' })
+      expect(direct.runs.items.every((i: any) => i.metrics === null)).toBe(true)
+    } finally {
+      await page.close()
+      await bare.close()
+    }
   })
 
   it('moves a group at runtime without a reload, while the stream keeps playing and loses no frame', async () => {
@@ -229,3 +281,24 @@ describe.skipIf(!haveChromium)('the demo page in headless Chromium against real 
     await page.close()
   })
 })
+
+/** Deep equality of two answers, ignoring `metadata` objects; numbers equal within 1e-9. */
+function expectSameData(actual: unknown, expected: unknown, where: string): void {
+  const diffs: string[] = []
+  const walk = (a: unknown, e: unknown, at: string) => {
+    if (diffs.length > 5) return
+    if (typeof a === 'number' && typeof e === 'number') {
+      if (!(Math.abs(a - e) <= 1e-9 || (Number.isNaN(a) && Number.isNaN(e)))) diffs.push(`${at}: ${a} vs ${e}`)
+      return
+    }
+    if (a === null || e === null || typeof a !== 'object' || typeof e !== 'object') {
+      if (a !== e) diffs.push(`${at}: ${JSON.stringify(a)} vs ${JSON.stringify(e)}`)
+      return
+    }
+    if (Array.isArray(a) !== Array.isArray(e)) return void diffs.push(`${at}: array vs object`)
+    const keys = new Set([...Object.keys(a), ...Object.keys(e)].filter((k) => k !== 'metadata'))
+    for (const k of keys) walk((a as Record<string, unknown>)[k], (e as Record<string, unknown>)[k], `${at}.${k}`)
+  }
+  walk(actual, expected, where)
+  expect(diffs, where).toEqual([])
+}

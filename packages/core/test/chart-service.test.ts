@@ -46,7 +46,7 @@ describe('ChartService against the reference backend (generated data)', () => {
     const targets: Record<number, number> = { 1: 10_000, 2: 3000, 5: 1500, 10: 720, 15: 500, 30: 240, 60: 120, 120: 60, 240: 1 }
     for (const [stride, target] of Object.entries(targets)) {
       const upstream = await up.minuteDecimatedBars({ symbol: 'AAPL', from: '2024-12-02', to: '2024-12-06', target })
-      expect(upstream.meta.stride_minutes).toBe(Number(stride))
+      expect(upstream.meta?.stride_minutes).toBe(Number(stride))
       const ours = bucketOhlc(columnar(raw.response), BUCKETS.find((b) => b.minutes === Number(stride)) as (typeof BUCKETS)[number])
       expect(rowsOf(ours)).toEqual(upstream.bars)
     }

@@ -32,6 +32,8 @@ function fail(message: string): never {
   process.exit(2)
 }
 
+/** Options that may be given more than once (their values are joined with commas). */
+const REPEATABLE = new Set<string>(['corsOrigins'])
 const flagName = (o: (typeof OPTIONS)[number]) => (o.flag.split(' ')[0] as string).slice(2)
 
 async function main(): Promise<void> {
@@ -40,12 +42,12 @@ async function main(): Promise<void> {
     process.exitCode = await flagsCommand(process.argv.slice(3), process.env, write(process.stdout), write(process.stderr))
     return
   }
-  let values: Record<string, string | boolean | undefined>
+  let values: Record<string, string | string[] | boolean | undefined>
   try {
     values = parseArgs({
       args: process.argv.slice(2),
       options: {
-        ...Object.fromEntries(OPTIONS.map((o) => [flagName(o), { type: 'string' as const }])),
+        ...Object.fromEntries(OPTIONS.map((o) => [flagName(o), { type: 'string' as const, multiple: REPEATABLE.has(o.key) }])),
         'no-demo': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
   for (const o of OPTIONS) {
     const v = values[flagName(o)]
     if (typeof v === 'string') explicit[o.key] = v
+    else if (Array.isArray(v) && v.length) explicit[o.key] = v.join(',')
   }
   let config: ReturnType<typeof resolveConfig>
   try {

@@ -94,4 +94,44 @@ describe('hewston-bff CLI (built dist)', () => {
     expect(down.code).toBe(1)
     expect(down.stderr).toMatch(/Redis at redis:\/\/127\.0\.0\.1:1 failed/)
   })
+
+  it.each(['hewston-bff', 'hewston-reference-backend'])(
+    '%s --help runs from the repository root through npx, never from the registry',
+    async (bin) => {
+      // --no-install: a name npx cannot find locally fails instead of being fetched from the registry.
+      const { stdout } = await run('npx', ['--no-install', bin, '--help'], { cwd: repoRoot(), timeout: 30_000 })
+      expect(stdout).toMatch(new RegExp(`^${bin} — `))
+    },
+  )
+
+  it('npm start (scripts/start.mjs) prints the URLs and human-readable BFF logs (pino-pretty), and stops on SIGTERM', async () => {
+    const gen = await startGeneratedBackend({ seed: 3 })
+    const { freePort } = await import('@hewston-bff/reference-backend/testing')
+    const child = spawn(process.execPath, [path.join(repoRoot(), 'scripts/start.mjs')], {
+      cwd: repoRoot(),
+      env: {
+        PATH: process.env.PATH ?? '',
+        HEWSTON_DEMO_DIR: gen.data.root,
+        REFERENCE_PORT: String(await freePort()),
+        BFF_PORT: String(await freePort()),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
+    try {
+      const deadline = Date.now() + 30_000
+      // The BFF writes its logs in batches: its "listening" line may come after the URLs.
+      const ready = () => out.includes('Press Ctrl-C to stop.') && /\[bff\] .*hewston-bff listening/.test(out)
+      while (!ready() && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100))
+      expect(out).toMatch(/demo page\s+http:\/\/127\.0\.0\.1:\d+\/demo\//)
+      expect(out).toMatch(/^\[bff\] \[\d\d:\d\d:\d\d\.\d{3}\] INFO: hewston-bff listening/m)
+      expect(out).not.toMatch(/^\[bff\] \{/m)
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill('SIGTERM')
+      await exited
+      await gen.cleanup()
+    }
+  })
 })

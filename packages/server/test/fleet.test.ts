@@ -7,7 +7,7 @@ import { startGeneratedBackend } from '@hewston-bff/reference-backend/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { playResuming, runContents, steadyLoad } from '../../../drill/clients.js'
-import { Fleet, fleetTools, waitUntil } from '../../../drill/fleet.js'
+import { Fleet, fleetTools, startBackendProcess, waitUntil } from '../../../drill/fleet.js'
 import { Prometheus } from '../../../drill/prometheus.js'
 import { BFF_CLI } from './support/processes.js'
 import { RedisLink, testRedisUrl, uniquePrefix } from './support/redis.js'
@@ -22,18 +22,21 @@ if (!tools.haproxy || !tools.prometheus) {
 
 describe.skipIf(!redisUrl || !tools.haproxy || !tools.prometheus)('a fleet of 3 BFF processes behind HAProxy, sharing Redis', () => {
   let gen: Awaited<ReturnType<typeof startGeneratedBackend>>
+  let backend: Awaited<ReturnType<typeof startBackendProcess>>
   let fleet: Fleet
   let runId: string
   let want: { frames: number; orders: string[] }
   const prefix = uniquePrefix('fleet')
   beforeAll(async () => {
     gen = await startGeneratedBackend({ seed: 71 })
+    backend = await startBackendProcess(gen.data.root)
     runId = gen.data.runs.find((r) => r.from === '2024-12-01')?.runId as string
-    want = await runContents(gen.backend.url, runId)
-    fleet = await Fleet.start({ backendUrl: gen.backend.url, redisUrl: redisUrl as string, redisPrefix: prefix, keepLogs: true })
+    want = await runContents(backend.url, runId)
+    fleet = await Fleet.start({ backendUrl: backend.url, redisUrl: redisUrl as string, redisPrefix: prefix, keepLogs: true })
   }, 60_000)
   afterAll(async () => {
     await fleet?.stop()
+    await backend?.stop()
     await gen?.cleanup()
   })
   const wsBase = () => fleet.url.replace('http', 'ws')
@@ -64,7 +67,7 @@ describe.skipIf(!redisUrl || !tools.haproxy || !tools.prometheus)('a fleet of 3 
     // The browser SDK's own stream handle, through the same balancer.
     const sdk = new RunStream(runId, { fps: 30, speed: 40 }, 'bff', {
       bffUrl: fleet.url,
-      direct: createUpstreamClient({ baseUrl: gen.backend.url }),
+      direct: createUpstreamClient({ baseUrl: backend.url }),
       WebSocket,
       onBffTrouble: async () => false,
     })
@@ -100,12 +103,14 @@ describe.skipIf(!redisUrl || !tools.haproxy || !tools.prometheus)('a fleet of 3 
       playResuming(wsBase(), runId, { fps: '30', speed: '25' }, { headers: { authorization: `Bearer roll-${i}` } }),
     )
     await new Promise((r) => setTimeout(r, 1000))
+    const checks = fleet.watchChecks()
     for (let i = 0; i < fleet.instances.length; i++) {
       expect(await fleet.terminate(i)).toBe(0)
       await fleet.start(i)
     }
     const result = await load.stop()
-    expect(result.failures).toEqual([])
+    // On failure, HAProxy's view of the instances over time says why.
+    expect(result.failures, checks().join('\n')).toEqual([])
     expect(result.failed).toBe(0)
     expect(result.requests).toBeGreaterThan(100)
     for (const s of await Promise.all(streams.map((s) => s.done))) {

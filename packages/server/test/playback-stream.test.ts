@@ -441,7 +441,7 @@ describe.skipIf(!shared)('artifact fallback timeline', () => {
     for (const runId of ['2b6f388ab7e84859b914a8b425fd636c', '2d5e4d11831541a38b9af277c23fbf85']) {
       const run = (await (await fetch(`${backend.url}/backtests/${runId}`)).json()) as Parameters<typeof fillTimelineFromArtifacts>[2]
       const tl = new Timeline()
-      await fillTimelineFromArtifacts(tl, artifacts, run, await catalog.minuteBarsPath(run.dataset_id))
+      await fillTimelineFromArtifacts(tl, artifacts, run, await catalog.minuteBarsPath(run.dataset_id as string))
       const sse = await (await fetch(`${backend.url}/backtests/${runId}/stream`)).text()
       const recorded = sse
         .split('\n')

@@ -56,6 +56,33 @@ describe('probes: /livez and /readyz', () => {
     }
   }, 30_000)
 
+  it('/readyz stays 200 while the backend misses its health probes but answers real traffic (busy, not gone)', async () => {
+    const { bff, url } = await startBff(backend.url)
+    try {
+      expect((await fetch(`${url}/readyz`)).status).toBe(200)
+      backend.setFaults({ routes: [{ path: '/healthz', status: 'hang' }] })
+      const until = Date.now() + 6500
+      const statuses = new Set<number>()
+      while (Date.now() < until) {
+        expect((await fetch(`${url}/api/v1/backtests?limit=1`)).status).toBe(200)
+        statuses.add((await fetch(`${url}/readyz`)).status)
+        await new Promise((r) => setTimeout(r, 250))
+      }
+      expect([...statuses]).toEqual([200])
+      // No traffic and no probe answer past the grace: unreachable after all.
+      const quietUntil = Date.now() + 10_000
+      let last = 200
+      while (Date.now() < quietUntil && last === 200) {
+        await new Promise((r) => setTimeout(r, 250))
+        last = (await fetch(`${url}/readyz`)).status
+      }
+      expect(last).toBe(503)
+    } finally {
+      backend.setFaults({})
+      await bff.close()
+    }
+  }, 30_000)
+
   it('answers 503 draining from the first moment of a graceful shutdown, while requests are still served', async () => {
     const { bff, url } = await startBff(backend.url, { drainDelayMs: 800 })
     expect((await fetch(`${url}/readyz`)).status).toBe(200)

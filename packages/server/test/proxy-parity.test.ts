@@ -65,6 +65,8 @@ describe.skipIf(!shared)('the BFF proxies every recorded exchange byte for byte'
       expect(intercepted).toHaveLength(GUARDED.size)
     })
     for (const entry of entries) {
+      // /api/v1/openapi.json is the BFF's own document (docs/server.md); the upstream's stays at /openapi.json.
+      if (prefix && entry.request.url.split('?')[0] === '/openapi.json') continue
       it(`${prefix || 'unprefixed'} ${entry.file}: ${entry.name}`, async () => {
         const bff = entry.instance.endsWith('alias') ? viaAlias : viaHead
         const body = requestBodyOf(entry)

@@ -59,8 +59,21 @@ describe.skipIf(!shared)('GET /api/v1/runs/{id}/complete on the real data', () =
       const s = await get(withoutRoot, id, 'equity_points=0')
       expect(a.status).toBe(200)
       expect(s.status).toBe(200)
-      expect(a.body.metadata.sources).toMatchObject({ run: 'upstream', metrics: 'artifact', equity: 'artifact', orders: 'artifact' })
+      // metrics.json's own values, completed from the equity curve: the same metric set as without --root.
+      expect(a.body.metadata.sources).toMatchObject({
+        run: 'upstream',
+        metrics: 'artifact+computed',
+        equity: 'artifact',
+        orders: 'artifact',
+      })
       expect(s.body.metadata.sources).toMatchObject({ run: 'upstream', metrics: 'computed', equity: 'stream', orders: 'stream' })
+      const stored = a.body.metrics ?? {}
+      const computed = s.body.metrics ?? {}
+      expect(Object.keys(stored).sort()).toEqual(Object.keys(computed).sort())
+      for (const [k, v] of Object.entries(computed)) {
+        if (v === null) expect(stored[k], k).toBeNull()
+        else expect(Math.abs((stored[k] as number) - v), `${id} ${k}`).toBeLessThan(1e-9)
+      }
       expect(s.body.equity).toEqual(a.body.equity)
       expect(s.body.orders).toEqual(a.body.orders)
       expect(a.body.run.run_id).toBe(id)
@@ -192,7 +205,7 @@ describe('complete run data: failures are partial, authorisation comes first', (
     expect(body.metadata.partial_data).toBe(true)
     expect(body.metadata.failed_sources).toEqual([expect.objectContaining({ source: 'fills', code: 'ARTIFACT_UNREADABLE' })])
     expect(body.fills).toBeNull()
-    expect(body.metadata.sources.metrics).toBe('catalog')
+    expect(body.metadata.sources.metrics).toBe('catalog+computed')
     expect(body.metadata.fallbacks).toEqual([expect.objectContaining({ source: 'metrics', code: 'ARTIFACT_UNREADABLE' })])
     expect(body.equity?.length).toBeGreaterThan(0)
   })
@@ -216,7 +229,7 @@ describe('complete run data: failures are partial, authorisation comes first', (
     const { status, body } = await get(bff, otherRun, 'include_equity=false&include_orders=false')
     await exited
     expect(status).toBe(200)
-    expect(body.metadata.sources.metrics).toBe('catalog')
+    expect(body.metadata.sources.metrics).toBe('catalog+computed')
     expect(body.metadata.failed_sources).toEqual([])
   })
 
@@ -322,9 +335,9 @@ describe('complete run data: failures are partial, authorisation comes first', (
     expect(warm.body.metadata.cache_hit).toBe(true)
     writeFileSync(metricsFile, '{"total_return": 0.25, "max_drawdown": 0.125}')
     const changed = await get(bff, runId, 'include_equity=false&include_orders=false')
-    expect(first.body.metrics).toEqual({ total_return: 0.5, max_drawdown: 0.1 })
+    expect(first.body.metrics).toMatchObject({ total_return: 0.5, max_drawdown: 0.1 })
     expect(changed.body.metadata.cache_hit).toBe(false)
-    expect(changed.body.metrics).toEqual({ total_return: 0.25, max_drawdown: 0.125 })
+    expect(changed.body.metrics).toMatchObject({ total_return: 0.25, max_drawdown: 0.125 })
   })
 
   it('treats a missing catalog as one source fewer, and uses one that appears later', async () => {

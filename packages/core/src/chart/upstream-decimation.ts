@@ -79,7 +79,9 @@ export async function decimateViaUpstream(
             rth_only: query.rth_only,
           }
           const res = await upstream.minuteDecimatedBars(q, options)
-          if (res.meta.stride_minutes !== s) throw new Error(`upstream chose stride ${res.meta.stride_minutes}, asked for ${s}`)
+          // Without `meta` the stride cannot be proven: not exact, so not used (the caller falls back to chunks).
+          if (res.meta?.stride_minutes !== s)
+            throw new Error(`upstream chose stride ${res.meta?.stride_minutes ?? 'unknown'}, asked for ${s}`)
           fetched.set(s, toColumnar(res.bars))
         }),
     )

@@ -1,15 +1,18 @@
 import { z } from 'zod'
 
-/** One item of `GET /backtests` (contract §3). */
+/**
+ * One item of `GET /backtests` (contract §3). Answer schemas accept everything the contract allows — a
+ * field that may be null or absent is `.nullish()` — so no answer the backend gives becomes a client error.
+ */
 export const RunListItemSchema = z.object({
   run_id: z.string(),
   created_at: z.string(),
   strategy_id: z.string(),
   status: z.string(),
-  symbol: z.string().nullable(),
-  run_from: z.string().nullable(),
-  run_to: z.string().nullable(),
-  duration_ms: z.number().int().nullable(),
+  symbol: z.string().nullish(),
+  run_from: z.string().nullish(),
+  run_to: z.string().nullish(),
+  duration_ms: z.number().int().nullish(),
 })
 export type RunListItem = z.infer<typeof RunListItemSchema>
 
@@ -24,24 +27,26 @@ export type RunList = z.infer<typeof RunListSchema>
 /** `GET /backtests/{id}` (contract §4). `run_from`/`run_to` are absent when the manifest lacks them. */
 export const RunDetailSchema = z.object({
   run_id: z.string(),
-  dataset_id: z.string(),
+  dataset_id: z.string().nullable(),
   strategy_id: z.string(),
-  params: z.record(z.string(), z.unknown()),
-  seed: z.number().int(),
-  slippage_fees: z.record(z.string(), z.unknown()),
-  speed: z.number().int(),
-  code_hash: z.string(),
+  params: z.record(z.string(), z.unknown()).nullable(),
+  seed: z.number().int().nullable(),
+  slippage_fees: z.record(z.string(), z.unknown()).nullable(),
+  speed: z.number().int().nullable(),
+  code_hash: z.string().nullable(),
   created_at: z.string(),
   status: z.string(),
-  duration_ms: z.number().int().nullable(),
-  artifacts: z.object({
-    metrics_path: z.string().nullable(),
-    equity_path: z.string().nullable(),
-    orders_path: z.string().nullable(),
-    fills_path: z.string().nullable(),
-    run_manifest_path: z.string().nullable(),
-  }),
-  manifest: z.object({ path: z.string() }).nullable(),
+  duration_ms: z.number().int().nullish(),
+  artifacts: z
+    .object({
+      metrics_path: z.string().nullish(),
+      equity_path: z.string().nullish(),
+      orders_path: z.string().nullish(),
+      fills_path: z.string().nullish(),
+      run_manifest_path: z.string().nullish(),
+    })
+    .nullable(),
+  manifest: z.object({ path: z.string() }).nullish(),
   run_from: z.string().optional(),
   run_to: z.string().optional(),
 })
@@ -66,7 +71,8 @@ export type CreateBacktestRequest = z.infer<typeof CreateBacktestRequestSchema>
 
 export const CreateBacktestResponseSchema = z.object({
   run_id: z.string(),
-  status: z.enum(['QUEUED', 'EXISTS']),
+  /** `QUEUED` or `EXISTS` today; any string is accepted, as the frontend does. */
+  status: z.string(),
 })
 export type CreateBacktestResponse = z.infer<typeof CreateBacktestResponseSchema>
 

@@ -22,6 +22,6 @@ export const DailyBarsResponseSchema = z.object({ symbol: z.string(), bars: z.ar
 export type DailyBarsResponse = z.infer<typeof DailyBarsResponseSchema>
 
 export const DecimatedBarsResponseSchema = BarsResponseSchema.extend({
-  meta: z.object({ stride_minutes: z.number().int(), points: z.number().int() }),
+  meta: z.object({ stride_minutes: z.number().int(), points: z.number().int() }).optional(),
 })
 export type DecimatedBarsResponse = z.infer<typeof DecimatedBarsResponseSchema>

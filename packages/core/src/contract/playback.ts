@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import { FRAME_FIELDS, type FrameField, type StreamedFrame } from './stream.js'
 
 /**
@@ -66,27 +67,76 @@ const FIELDS_HINT = `fields must be a non-empty list of ${FRAME_FIELDS.join(', '
 const DECIMAL = /^\d{1,7}(?:\.\d{1,6})?$/
 
 /**
+ * The handshake parameters of a playback stream, as strings (what the query carries): validated here, and
+ * published in the BFF's OpenAPI document from this very schema.
+ */
+export const PlaybackQuerySchema = z.object({
+  fps: z
+    .string()
+    .regex(/^\d{1,2}$/)
+    .refine((v) => Number(v) >= PLAYBACK_FPS.min && Number(v) <= PLAYBACK_FPS.max)
+    .optional()
+    .describe(`frames per second, an integer ${PLAYBACK_FPS.min}..${PLAYBACK_FPS.max} (default ${PLAYBACK_FPS.default})`),
+  speed: z
+    .string()
+    .regex(DECIMAL)
+    .refine((v) => isPlaybackSpeed(Number(v)))
+    .optional()
+    .describe(
+      `market time per wall time: 1 plays a year per hour (default ${PLAYBACK_SPEED.default}); a decimal in [${PLAYBACK_SPEED.min}, ${PLAYBACK_SPEED.max}]`,
+    ),
+  from: z
+    .string()
+    .refine((v) => parseIsoTimestamp(v) !== undefined)
+    .optional()
+    .describe('resume right after this ISO-8601 timestamp with a zone (the last frame seen before a reconnect)'),
+  autoplay: z.enum(['0', '1', 'true', 'false']).optional().describe('start playing at once (default 0)'),
+  fields: z
+    .string()
+    .refine((v) => parseFrameFields(v) !== undefined)
+    .optional()
+    .describe(`the frame fields to receive: a comma-separated subset of ${FRAME_FIELDS.join(', ')} (default all)`),
+})
+
+const PLAYBACK_ISSUES: Record<keyof z.infer<typeof PlaybackQuerySchema>, string> = {
+  fps: `fps must be an integer ${PLAYBACK_FPS.min}..${PLAYBACK_FPS.max}`,
+  speed: `speed must be a decimal number in [${PLAYBACK_SPEED.min}, ${PLAYBACK_SPEED.max}]`,
+  from: 'from must be an ISO-8601 timestamp with a zone, e.g. 2024-12-02T14:30:00Z',
+  autoplay: 'autoplay must be 1/0/true/false',
+  fields: `${FIELDS_HINT}, e.g. fields=orders`,
+}
+
+/**
  * The handshake query of a playback stream. Returns the options, or the list of problems (each naming
  * its parameter) for a 422.
  */
 export function parsePlaybackQuery(q: URLSearchParams): { ok: true; value: PlaybackQuery } | { ok: false; issues: string[] } {
-  const issues: string[] = []
-  const fpsRaw = q.get('fps')
-  const fps = fpsRaw === null ? PLAYBACK_FPS.default : /^\d{1,2}$/.test(fpsRaw) ? Number(fpsRaw) : Number.NaN
-  if (!(fps >= PLAYBACK_FPS.min && fps <= PLAYBACK_FPS.max)) issues.push(`fps must be an integer ${PLAYBACK_FPS.min}..${PLAYBACK_FPS.max}`)
-  const speedRaw = q.get('speed')
-  const speed = speedRaw === null ? PLAYBACK_SPEED.default : DECIMAL.test(speedRaw) ? Number(speedRaw) : Number.NaN
-  if (!isPlaybackSpeed(speed)) issues.push(`speed must be a decimal number in [${PLAYBACK_SPEED.min}, ${PLAYBACK_SPEED.max}]`)
-  const from = q.get('from')
-  const fromMs = from === null ? undefined : parseIsoTimestamp(from)
-  if (from !== null && fromMs === undefined) issues.push('from must be an ISO-8601 timestamp with a zone, e.g. 2024-12-02T14:30:00Z')
-  const autoplayRaw = q.get('autoplay')
-  if (autoplayRaw !== null && !['0', '1', 'true', 'false'].includes(autoplayRaw)) issues.push('autoplay must be 1/0/true/false')
-  const fieldsRaw = q.get('fields')
-  const fields = fieldsRaw === null ? ALL_FIELDS : parseFrameFields(fieldsRaw)
-  if (!fields) issues.push(`${FIELDS_HINT}, e.g. fields=orders`)
-  if (issues.length || !fields) return { ok: false, issues }
-  return { ok: true, value: { fps, speed, fromMs, autoplay: autoplayRaw === '1' || autoplayRaw === 'true', fields } }
+  const raw: Record<string, string> = {}
+  for (const key of Object.keys(PLAYBACK_ISSUES)) {
+    const v = q.get(key)
+    if (v !== null) raw[key] = v
+  }
+  const parsed = PlaybackQuerySchema.safeParse(raw)
+  if (!parsed.success) {
+    const failed = new Set(parsed.error.issues.map((i) => String(i.path[0])))
+    return {
+      ok: false,
+      issues: (Object.keys(PLAYBACK_ISSUES) as (keyof typeof PLAYBACK_ISSUES)[])
+        .filter((k) => failed.has(k))
+        .map((k) => PLAYBACK_ISSUES[k]),
+    }
+  }
+  const v = parsed.data
+  return {
+    ok: true,
+    value: {
+      fps: v.fps === undefined ? PLAYBACK_FPS.default : Number(v.fps),
+      speed: v.speed === undefined ? PLAYBACK_SPEED.default : Number(v.speed),
+      fromMs: v.from === undefined ? undefined : parseIsoTimestamp(v.from),
+      autoplay: v.autoplay === '1' || v.autoplay === 'true',
+      fields: v.fields === undefined ? ALL_FIELDS : (parseFrameFields(v.fields) as ReadonlySet<FrameField>),
+    },
+  }
 }
 
 /** Where a client's playback stands (`status` messages). */

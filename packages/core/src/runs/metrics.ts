@@ -4,6 +4,13 @@ export interface EquityPoint {
   value: number
 }
 
+/**
+ * The metrics every run answer carries, in both modes: whatever `metrics.json` or the catalog holds, with
+ * these completed from the equity curve when absent — so a run has the same metrics through the BFF (with
+ * or without `--root`) and in the browser's direct mode.
+ */
+export const RUN_METRICS = ['total_return', 'max_drawdown', 'cagr', 'volatility', 'sharpe', 'sortino'] as const
+
 export interface ComputedMetrics {
   total_return: number | null
   max_drawdown: number | null
@@ -62,3 +69,13 @@ export function computeMetrics(equity: readonly EquityPoint[]): ComputedMetrics 
     sortino: downside > 0 ? (mean / downside) * Math.sqrt(TRADING_DAYS) : null,
   }
 }
+
+/** `base` (artifact or catalog metrics, which win) completed with the {@link RUN_METRICS} it lacks, from `computed`. */
+export function completeMetrics(base: Record<string, number | null>, computed: ComputedMetrics): Record<string, number | null> {
+  const out: Record<string, number | null> = { ...base }
+  for (const k of RUN_METRICS) if (!(k in out)) out[k] = computed[k]
+  return out
+}
+
+/** True when `metrics` already has every one of {@link RUN_METRICS}. */
+export const hasAllRunMetrics = (metrics: Record<string, unknown>): boolean => RUN_METRICS.every((k) => k in metrics)

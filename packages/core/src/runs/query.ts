@@ -16,7 +16,8 @@ export interface RunCompleteOptions {
 
 const bool = (def: boolean) => boolQueryField.default(def)
 
-const OptionsSchema = z.object({
+/** The query of `GET /api/v1/runs/{id}/complete`. */
+export const RunCompleteQuerySchema = z.object({
   include_metrics: bool(true),
   include_equity: bool(true),
   include_orders: bool(true),
@@ -32,13 +33,14 @@ export function parseRunCompleteQuery(
 ): { runId: string; options: RunCompleteOptions } {
   const issues: FieldIssue[] = []
   if (!RUN_ID_RE.test(runId)) issues.push({ field: 'run_id', message: 'must be 1..64 letters, digits, "-" or "_"' })
-  const parsed = OptionsSchema.safeParse(firstValues(params))
+  const parsed = RunCompleteQuerySchema.safeParse(firstValues(params))
   if (!parsed.success) issues.push(...fieldIssues(parsed.error))
   if (issues.length || !parsed.success) throw new ValidationError(issues, 'invalid run-complete request')
   return { runId, options: parsed.data as RunCompleteOptions }
 }
 
-const RunListSchema = z.object({
+/** The query of the BFF's `GET /api/v1/runs`. */
+export const RunListQuerySchema = z.object({
   limit: intField.transform(Number).optional(),
   offset: intField.transform(Number).optional(),
   symbol: symbolField.optional(),
@@ -48,7 +50,7 @@ const RunListSchema = z.object({
   order: z.string().max(50, 'must be at most 50 characters').optional(),
 })
 
-export type RunListQuery = z.infer<typeof RunListSchema>
+export type RunListQuery = z.infer<typeof RunListQuerySchema>
 
 /**
  * Validates the query of the BFF's own `GET /api/v1/runs` (the upstream's list filters, checked strictly:
@@ -56,7 +58,7 @@ export type RunListQuery = z.infer<typeof RunListSchema>
  * a repeated one counts once (its first value).
  */
 export function parseRunListQuery(params: URLSearchParams): RunListQuery {
-  const parsed = RunListSchema.safeParse(firstValues(params))
+  const parsed = RunListQuerySchema.safeParse(firstValues(params))
   if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error), 'invalid run list query')
   return parsed.data
 }

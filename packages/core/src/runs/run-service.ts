@@ -14,7 +14,7 @@ import { SingleFlight } from '../util/single-flight.js'
 import { type Slot, unlimited } from '../util/slot.js'
 import { decimateEquity } from './decimate-equity.js'
 import { ArtifactError, RunNotFoundError } from './errors.js'
-import { type ComputedMetrics, computeMetrics, type EquityPoint } from './metrics.js'
+import { completeMetrics, computeMetrics, type EquityPoint, hasAllRunMetrics } from './metrics.js'
 import type { ArtifactSource, ArtifactTable, MetricsCatalog } from './ports.js'
 import type { RunCompleteOptions } from './query.js'
 import { readRunStream, type StreamedRun } from './sse-timeline.js'
@@ -263,7 +263,7 @@ export class RunService {
     const parts = [run.status]
     const { artifacts } = this.options
     if (artifacts) {
-      for (const p of Object.values(run.artifacts)) {
+      for (const p of Object.values(run.artifacts ?? {})) {
         if (!p) continue
         const st = await artifacts.stat(p).catch(() => undefined)
         parts.push(st ? `${st.size}.${Math.round(st.mtimeMs)}` : '-')
@@ -315,16 +315,23 @@ export class RunService {
       }
     }
 
+    // The backend may name no artifacts at all (null), or leave a path out.
+    const paths = {
+      metrics: run.artifacts?.metrics_path ?? null,
+      equity: run.artifacts?.equity_path ?? null,
+      orders: run.artifacts?.orders_path ?? null,
+      fills: run.artifacts?.fills_path ?? null,
+    }
     let equityLoad: Promise<Loaded<EquityPoint[]>> | undefined
-    const equity = () => (equityLoad ??= fromArtifactOrStream('equity', run.artifacts.equity_path, tableToEquity, (s) => s.equity))
+    const equity = () => (equityLoad ??= fromArtifactOrStream('equity', paths.equity, tableToEquity, (s) => s.equity))
 
-    const metrics = async (): Promise<Loaded<Record<string, number | null>>> => {
-      if (artifacts && run.artifacts.metrics_path) {
+    /** metrics.json or the catalog row, if either has them (failures noted as fallbacks). */
+    const storedMetrics = async (): Promise<{ value: Record<string, number | null>; source: string } | undefined> => {
+      if (artifacts && paths.metrics) {
         try {
-          const m = await artifacts.readJson(run.artifacts.metrics_path)
-          if (!isMetricsObject(m))
-            throw new ArtifactError('ARTIFACT_UNREADABLE', run.artifacts.metrics_path, 'metrics.json is not an object of numbers')
-          return { ok: true, value: m, source: 'artifact' }
+          const m = await artifacts.readJson(paths.metrics)
+          if (!isMetricsObject(m)) throw new ArtifactError('ARTIFACT_UNREADABLE', paths.metrics, 'metrics.json is not an object of numbers')
+          return { value: m, source: 'artifact' }
         } catch (err) {
           fallbacks.push(failure('metrics', err))
         }
@@ -334,14 +341,22 @@ export class RunService {
           const m = await catalog.metrics(run.run_id)
           if (m) {
             const { computed_at: _c, ...values } = m
-            return { ok: true, value: values, source: 'catalog' }
+            return { value: values, source: 'catalog' }
           }
         } catch (err) {
           fallbacks.push(failure('metrics', err))
         }
       }
+      return undefined
+    }
+
+    // The same metric set in every mode: stored metrics win, the rest of RUN_METRICS comes from the equity curve.
+    const metrics = async (): Promise<Loaded<Record<string, number | null>>> => {
+      const stored = await storedMetrics()
+      if (stored && hasAllRunMetrics(stored.value)) return { ok: true, ...stored }
       const eq = await equity()
-      if (!eq.ok)
+      if (!eq.ok) {
+        if (stored) return { ok: true, ...stored }
         return {
           ok: false,
           failure: {
@@ -350,26 +365,30 @@ export class RunService {
             message: `no metrics artifact or catalog row, and the equity curve failed: ${eq.failure.message}`,
           },
         }
-      return { ok: true, value: computeMetrics(eq.value) as ComputedMetrics & Record<string, number | null>, source: 'computed' }
+      }
+      const computed = computeMetrics(eq.value)
+      if (!stored) return { ok: true, value: { ...computed }, source: 'computed' }
+      return { ok: true, value: completeMetrics(stored.value, computed), source: `${stored.source}+computed` }
     }
 
-    const orders = () => fromArtifactOrStream('orders', run.artifacts.orders_path, tableToRecords, (s) => s.orders)
+    const orders = () => fromArtifactOrStream('orders', paths.orders, tableToRecords, (s) => s.orders)
     const fills = async (): Promise<Loaded<Record<string, unknown>[]>> => {
       if (!artifacts)
         return {
           ok: false,
           failure: { source: 'fills', code: 'NO_ARTIFACT_SOURCE', message: 'fills exist only as an artifact, and no --root is configured' },
         }
-      if (!run.artifacts.fills_path)
+      const fillsPath = paths.fills
+      if (!fillsPath)
         return { ok: false, failure: { source: 'fills', code: 'ARTIFACT_MISSING', message: 'the run names no fills artifact' } }
       try {
-        return { ok: true, value: tableToRecords(await artifacts.readTable(run.artifacts.fills_path)), source: 'artifact' }
+        return { ok: true, value: tableToRecords(await artifacts.readTable(fillsPath)), source: 'artifact' }
       } catch (err) {
         return { ok: false, failure: failure('fills', err) }
       }
     }
     const chart = async (): Promise<Loaded<ChartResponse>> => {
-      const symbol = /^(.*)-\d{4}-[^-]+$/.exec(run.dataset_id)?.[1]
+      const symbol = /^(.*)-\d{4}-[^-]+$/.exec(run.dataset_id ?? '')?.[1]
       if (!this.options.charts || !symbol || !run.run_from || !run.run_to || !opts.include_chart) {
         return {
           ok: false,

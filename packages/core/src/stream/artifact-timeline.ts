@@ -16,10 +16,12 @@ export async function fillTimelineFromArtifacts(
   run: RunDetail,
   minuteBarsPath: string | undefined,
 ): Promise<void> {
-  if (!run.artifacts.equity_path || !run.artifacts.orders_path) throw new Error('the run names no equity/orders artifacts')
+  const equityPath = run.artifacts?.equity_path
+  const ordersPath = run.artifacts?.orders_path
+  if (!equityPath || !ordersPath) throw new Error('the run names no equity/orders artifacts')
   const [equity, orders, bars] = await Promise.all([
-    artifacts.readTable(run.artifacts.equity_path),
-    artifacts.readTable(run.artifacts.orders_path),
+    artifacts.readTable(equityPath),
+    artifacts.readTable(ordersPath),
     minuteBarsPath ? artifacts.readTable(minuteBarsPath).catch(() => undefined) : Promise.resolve(undefined),
   ])
   const ohlc = new Map<number, { o: number; h: number; l: number; c: number; v: number }>()

@@ -1,6 +1,16 @@
 import { z } from 'zod'
 import { isTrustedSpec } from '../http/client-address.js'
 
+/** `https://app.example.com[:port]`: exactly what a browser sends in `Origin`. */
+function isOrigin(value: string): boolean {
+  try {
+    const u = new URL(value)
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === value
+  } catch {
+    return false
+  }
+}
+
 /**
  * Every option of the BFF host: its CLI flag, its environment variable, its default and its meaning. The
  * CLI's --help, the zod schema and docs/server.md are all generated from / checked against this table.
@@ -148,6 +158,13 @@ export const OPTIONS = [
     env: 'HEWSTON_RATE_LIMIT_BURST',
     default: '0',
     help: 'Extra requests a client may make above --rate-limit-rps, replenished every 10 s',
+  },
+  {
+    key: 'corsOrigins',
+    flag: '--cors-origin <origin>',
+    env: 'HEWSTON_CORS_ORIGINS',
+    default: 'http://localhost:5173,http://127.0.0.1:5173',
+    help: 'An origin (scheme://host[:port]) whose pages may call the BFF\'s own endpoints (CORS with credentials); repeat the flag or give a comma-separated list; "none" for none. Proxied paths keep the upstream\'s own CORS',
   },
   {
     key: 'redisKeyPrefix',
@@ -341,6 +358,12 @@ export const ConfigSchema = z
         'must be comma-separated IP addresses, CIDRs or loopback/linklocal/uniquelocal',
       )
       .optional(),
+    corsOrigins: z
+      .string()
+      .refine(
+        (v) => v === 'none' || v.split(',').every((o) => isOrigin(o.trim())),
+        'must be origins like https://app.example.com (scheme, host and port only; no path, no "*"), comma-separated, or "none"',
+      ),
     rateLimitRps: int(0, 1_000_000),
     rateLimitBurst: int(0, 1_000_000),
     redisKeyPrefix: z.string().max(100),

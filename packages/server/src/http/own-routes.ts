@@ -1,12 +1,14 @@
 import { BffError, type ChartService, type MetricsCatalog, type RunService, type Upstream } from '@hewston-bff/core'
 import compression from 'compression'
+import cors from 'cors'
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import type { BffConfig } from '../config/config.js'
 import type { RedisFlagStore } from '../flags/flag-store.js'
 import type { Logger } from '../observability/logger.js'
 import type { BffMetrics } from '../observability/metrics.js'
+import { apiDocsRouter, openApiRoute } from '../routes/api-docs.js'
 import { chartDataRoute } from '../routes/chart-data.js'
-import { demoFiles, demoRouter } from '../routes/demo.js'
+import { demoDir, demoRouter } from '../routes/demo.js'
 import { flagsRoute } from '../routes/flags.js'
 import { type HealthDeps, healthRoute } from '../routes/health.js'
 import { livezRoute, type Readiness, readyzRoute } from '../routes/probes.js'
@@ -39,17 +41,43 @@ export function ownRoutes(deps: OwnRoutesDeps): Express {
   app.disable('x-powered-by')
   app.set('etag', false)
 
+  // CORS for the BFF's own endpoints (the SDK on a page of another origin, e.g. the frontend's dev server).
+  // Proxied paths never come here: they keep the upstream's own CORS answers, byte for byte.
+  if (config.corsOrigins !== 'none') {
+    app.use(
+      cors({
+        origin: config.corsOrigins.split(',').map((o) => o.trim()),
+        credentials: true,
+        methods: ['GET', 'HEAD'],
+        exposedHeaders: ['x-correlation-id', 'retry-after', 'etag'],
+        maxAge: 600,
+      }),
+    )
+  }
+
   app.get('/health', healthRoute(deps.health))
   app.get('/livez', livezRoute())
-  app.get('/readyz', readyzRoute({ readiness: deps.readiness, upstream: deps.health.upstream, timeoutMs: config.healthTimeoutMs }))
+  app.get(
+    '/readyz',
+    readyzRoute({
+      readiness: deps.readiness,
+      upstream: deps.health.upstream,
+      timeoutMs: config.healthTimeoutMs,
+      lastAnswerAt: () => metrics.lastUpstreamAnswerAt,
+    }),
+  )
   app.get(
     '/api/v1/flags',
     flagsRoute({ file: config.flagsFile, store: deps.flagStore, backend: config.backend, pollMs: config.flagsPollMs, logger }),
   )
+  app.get('/api/v1/openapi.json', openApiRoute(deps.health.version))
+  const docs = apiDocsRouter()
+  if (docs) app.use('/api/v1/docs', docs)
+  else logger.warn('API docs UI not built (npm run build puts it in dist/docs-ui/): /api/v1/docs disabled')
   if (config.demo === 'on') {
-    const files = demoFiles()
-    if (files) app.use('/demo', demoRouter(files))
-    else logger.warn('demo files not found (build the browser package): /demo/ disabled')
+    const dir = demoDir()
+    if (dir) app.use('/demo', demoRouter(dir))
+    else logger.warn('demo not built (npm run build puts it in dist/demo/): /demo/ disabled')
   }
   // Level 4: a cold year of bars compresses in ~8 ms instead of ~18 at the default level 6, for ~6 % more bytes.
   const compress = compression({ threshold: 1024, level: 4 })
@@ -72,7 +100,7 @@ export function ownRoutes(deps: OwnRoutesDeps): Express {
   // Own paths only reach this app; one that no route took is a wrong method (or an unknown demo file).
   app.use((req: Request, res: Response) => {
     const { correlationId } = requestContext(res)
-    if (req.path.startsWith('/demo') && (req.method === 'GET' || req.method === 'HEAD')) {
+    if ((req.path.startsWith('/demo') || req.path.startsWith('/api/v1/docs')) && (req.method === 'GET' || req.method === 'HEAD')) {
       return sendError(res, new BffError('NOT_FOUND', `no such file: ${req.path}`), correlationId)
     }
     res.setHeader('allow', 'GET, HEAD')

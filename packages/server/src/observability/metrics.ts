@@ -124,8 +124,15 @@ export class BffMetrics {
     this.child(`r ${method} ${route} ${status}`, () => this.requestDuration.labels(method, route, String(status))).observe(seconds)
   }
 
+  /**
+   * When (epoch ms) the upstream last answered anything at all, any status: evidence for `/readyz` that it
+   * is reachable even while its health probe is slow (a loaded backend still answers real traffic).
+   */
+  lastUpstreamAnswerAt = 0
+
   /** Records the time until an upstream's response headers. */
   observeUpstream(route: string, status: number, seconds: number): void {
+    this.lastUpstreamAnswerAt = Date.now()
     this.child(`u ${route} ${status}`, () => this.upstreamDuration.labels(route, String(status))).observe(seconds)
   }
 }

@@ -6,7 +6,7 @@ export const API_PREFIX = '/api/v1'
  * trailing slash is the upstream's business (it answers with its own redirect or 404).
  */
 const OWN =
-  /^(?:\/health|\/livez|\/readyz|\/metrics|\/api\/v1\/(?:flags|chart-data|runs|runs\/[^/]+\/(?:complete|stream))|\/demo(?:\/.*)?)$/
+  /^(?:\/health|\/livez|\/readyz|\/metrics|\/api\/v1\/(?:flags|chart-data|runs|runs\/[^/]+\/(?:complete|stream)|openapi\.json|docs(?:\/.*)?)|\/demo(?:\/.*)?)$/
 
 export const isOwnPath = (path: string): boolean => OWN.test(path)
 

@@ -1,43 +1,34 @@
 import { existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import express, { type Router } from 'express'
 
-/** The repository root above this module (built in dist/ or run from src/). */
-function repoRoot(): string | undefined {
+/** `dist/<name>` of this package (from dist/index.js or src/routes/*.ts up to the package root), if it exists. */
+export function packageDist(name: string): string | undefined {
   let dir = path.dirname(fileURLToPath(import.meta.url))
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(path.join(dir, 'examples', 'browser-demo'))) return dir
-    dir = path.dirname(dir)
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir)
+    if (up === dir) return undefined
+    dir = up
   }
-  return undefined
+  const out = path.join(dir, 'dist', name)
+  return existsSync(out) ? out : undefined
 }
 
-/** Where the demo's files live in this repository (undefined when any is missing, e.g. not built). */
-export function demoFiles(): { dir: string; sdk: string; charts: string } | undefined {
-  const root = repoRoot()
-  if (!root) return undefined
-  const dir = path.join(root, 'examples', 'browser-demo')
-  const sdk = path.join(root, 'packages', 'browser', 'dist', 'bundle', 'hewston-bff.browser.js')
-  let charts: string
-  try {
-    charts = path.join(
-      path.dirname(createRequire(import.meta.url).resolve('lightweight-charts/package.json')),
-      'dist',
-      'lightweight-charts.standalone.production.js',
-    )
-  } catch {
-    return undefined
-  }
-  return existsSync(dir) && existsSync(sdk) && existsSync(charts) ? { dir, sdk, charts } : undefined
+/**
+ * Where the demo lives: `dist/demo/` of this package (the build puts the page, the SDK bundle and
+ * lightweight-charts there, so an installed package serves it on its own). Undefined when not built.
+ */
+export function demoDir(): string | undefined {
+  const demo = packageDist('demo')
+  return demo && ['index.html', 'demo.js', 'sdk.js', 'vendor/lightweight-charts.js'].every((f) => existsSync(path.join(demo, f)))
+    ? demo
+    : undefined
 }
 
-/** `/demo/`: the browser demo page, the SDK bundle it imports and lightweight-charts. */
-export function demoRouter(files: { dir: string; sdk: string; charts: string }): Router {
+/** `/demo/`: the browser demo page with the SDK bundle it imports and lightweight-charts. */
+export function demoRouter(dir: string): Router {
   const router = express.Router()
-  router.get('/sdk.js', (_req, res) => res.type('text/javascript').sendFile(files.sdk))
-  router.get('/vendor/lightweight-charts.js', (_req, res) => res.type('text/javascript').sendFile(files.charts))
-  router.use(express.static(files.dir, { index: 'index.html' }))
+  router.use(express.static(dir, { index: 'index.html' }))
   return router
 }

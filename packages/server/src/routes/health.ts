@@ -2,6 +2,25 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import type { Upstream } from '@hewston-bff/core'
 import type { RequestHandler } from 'express'
+import { z } from 'zod'
+
+const DependencySchema = z.object({
+  status: z.enum(['ok', 'down', 'missing']),
+  latency_ms: z.number().optional(),
+  error: z.string().optional(),
+  path: z.string().optional(),
+  mode: z.string().optional().describe('rate_limits: fleet (shared through Redis) or per-instance'),
+})
+
+/** The body of `GET /health` (200 or 503), published in the OpenAPI document. */
+export const HealthReportSchema = z.object({
+  service: z.literal('hewston-bff'),
+  version: z.string(),
+  status: z.enum(['ok', 'degraded', 'down']),
+  timestamp: z.string(),
+  uptime_s: z.number(),
+  dependencies: z.object({ backend: DependencySchema }).catchall(DependencySchema),
+})
 
 export interface HealthDeps {
   upstream: Upstream
@@ -13,7 +32,7 @@ export interface HealthDeps {
   probes?: Record<string, () => Promise<{ status: 'ok' | 'down'; latency_ms?: number; error?: string; mode?: string }>>
 }
 
-type DepStatus = { status: 'ok' | 'down' | 'missing'; latency_ms?: number; error?: string; path?: string; mode?: string }
+type DepStatus = z.infer<typeof DependencySchema>
 
 /**
  * `GET /health`: the BFF's own view of its dependencies. 200 while the backend answers (status `ok`, or
@@ -37,14 +56,15 @@ export function healthRoute(deps: HealthDeps): RequestHandler {
     }
     const optionalDown = Object.entries(dependencies).some(([k, d]) => k !== 'backend' && d.status !== 'ok')
     const status = backend.status !== 'ok' ? 'down' : optionalDown ? 'degraded' : 'ok'
-    res.status(status === 'down' ? 503 : 200).json({
+    const report: z.infer<typeof HealthReportSchema> = {
       service: 'hewston-bff',
       version: deps.version,
       status,
       timestamp: new Date().toISOString(),
       uptime_s: round((Date.now() - deps.startedAt) / 1000),
-      dependencies,
-    })
+      dependencies: { ...dependencies, backend },
+    }
+    res.status(status === 'down' ? 503 : 200).json(report)
   }
 }
 

@@ -1,5 +1,15 @@
 import type { Upstream } from '@hewston-bff/core'
 import type { RequestHandler } from 'express'
+import { z } from 'zod'
+
+/** `GET /livez`. */
+export const LivezSchema = z.object({ status: z.literal('live') })
+/** `GET /readyz`: 200 `ready`; 503 `draining` or `backend unreachable` (with the last probe's error). */
+export const ReadyzSchema = z.object({
+  status: z.enum(['ready', 'draining', 'backend unreachable']),
+  error: z.string().optional(),
+  grace_ms: z.number().int().optional(),
+})
 
 /** Whether the instance still takes new traffic: false from the first moment of a graceful shutdown. */
 export interface Readiness {
@@ -16,7 +26,9 @@ export function livezRoute(): RequestHandler {
 
 /**
  * `GET /readyz`: 200 while the instance should get traffic — not draining, and the backend reachable:
- * it answered a `/healthz` probe within the health timeout at some point in the last `graceMs` (5 s).
+ * it answered a `/healthz` probe within the health timeout, or any real request (any status), at some
+ * point in the last `graceMs` (5 s). A backend busy enough to miss its probes but answering traffic is
+ * reachable: taking every instance out of the balancer then would turn a slow backend into an outage.
  * The grace matters: the upstream stalls its own event loop while it loads a run (contract §7.3), and a
  * readiness that failed on the first slow probe would take every instance of a fleet out of the
  * balancer at once. The answer never waits on the backend (but for the very first probe): it reflects
@@ -28,6 +40,8 @@ export function readyzRoute(deps: {
   readiness: Readiness
   upstream: Upstream
   timeoutMs: number
+  /** When the backend last answered real traffic (epoch ms): as good as a passed probe. */
+  lastAnswerAt?: () => number
   cacheMs?: number
   graceMs?: number
 }): RequestHandler {
@@ -60,7 +74,8 @@ export function readyzRoute(deps: {
     if (req.query.only === 'drain') return void res.json({ status: 'ready' })
     const next = probe()
     if (lastProbe === 0) await next
-    if (Date.now() - lastOk > graceMs)
+    const seen = Math.max(lastOk, deps.lastAnswerAt?.() ?? Number.NEGATIVE_INFINITY)
+    if (Date.now() - seen > graceMs)
       return void res.status(503).json({ status: 'backend unreachable', error: lastError, grace_ms: graceMs })
     res.json({ status: 'ready' })
   }

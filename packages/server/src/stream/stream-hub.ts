@@ -181,7 +181,12 @@ export class StreamHub {
             ? async (timeline) => {
                 // Not the upstream again if the handshake already has the detail: the stream just broke.
                 const run = p.run ?? (await upstream.getRun(p.runId, { headers }))
-                await fillTimelineFromArtifacts(timeline, artifacts, run, await catalog?.minuteBarsPath?.(run.dataset_id))
+                await fillTimelineFromArtifacts(
+                  timeline,
+                  artifacts,
+                  run,
+                  run.dataset_id ? await catalog?.minuteBarsPath?.(run.dataset_id) : undefined,
+                )
               }
             : undefined,
         })

@@ -30,7 +30,18 @@ export function createPorts(
   release: () => Promise<void>
 } {
   const breaker = createBreaker(config, metrics, logger)
-  const rawUpstream = deps.upstream ?? createUpstreamClient({ baseUrl: config.backend, timeoutMs: config.upstreamTimeoutMs })
+  // Every answer of the backend (any status) also tells /readyz that it is reachable.
+  const answered = (res: Response) => {
+    metrics.lastUpstreamAnswerAt = Date.now()
+    return res
+  }
+  const rawUpstream =
+    deps.upstream ??
+    createUpstreamClient({
+      baseUrl: config.backend,
+      timeoutMs: config.upstreamTimeoutMs,
+      fetch: (input, init) => fetch(input, init).then(answered),
+    })
   const cached = deps.cache ? { cache: deps.cache, probes: {}, redis: undefined } : createCache(config, metrics, logger)
   const sqlite = !deps.catalog && config.root ? new SqliteMetricsCatalog(path.join(config.root, 'data', 'catalog.sqlite')) : undefined
   const ports: Ports = {
