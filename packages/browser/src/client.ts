@@ -28,6 +28,7 @@ import {
   type Upstream,
 } from '@hewston-bff/core'
 import { EventEmitter } from 'eventemitter3'
+import { compact } from './compact.js'
 import { type FallbackEvent, FallbackState, isBffOutage } from './fallback.js'
 import { type FlagLayers, FlagStore, type Flags, flagsFromSearch, flagsFromStorage, GROUPS, type Group } from './flags.js'
 import { RunStream, type RunStreamOptions } from './run-stream.js'
@@ -107,13 +108,8 @@ export type HewstonClientEvents = {
 }
 type Events = HewstonClientEvents
 
-/** A query object as strings, without `undefined`, `null` and `''` (as the frontend's own services do). */
-const toStrings = (o: object): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(o)
-      .filter(([, v]) => v !== undefined && v !== null && v !== '')
-      .map(([k, v]) => [k, String(v)]),
-  )
+/** A query object as strings, without the values that send nothing ({@link compact}). */
+const toStrings = (o: object): Record<string, string> => Object.fromEntries(Object.entries(compact(o)).map(([k, v]) => [k, String(v)]))
 
 /** Rejects with the signal's reason once it aborts (work shared with other callers carries on). */
 function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
@@ -206,7 +202,7 @@ export class HewstonClient extends EventEmitter<Events> {
 
   // —— drop-in equivalents of the frontend's current calls (group `proxy`) ——
   listBacktests(query: ListQuery = {}, options: CallOptions = {}): Promise<RunList> {
-    return this.call('proxy', (u) => u.listBacktests(toStrings(query) as ListQuery, options))
+    return this.call('proxy', (u) => u.listBacktests(compact(query), options))
   }
   getRunDetail(runId: string, options: CallOptions = {}): Promise<RunDetail> {
     return this.call('proxy', (u) => u.getRun(runId, options))
@@ -263,7 +259,7 @@ export class HewstonClient extends EventEmitter<Events> {
     return this.aggregate(
       'runData',
       (signal) => this.getJson<EnrichedRunList>(`/api/v1/runs?${new URLSearchParams(q)}`, signal),
-      async () => enrichRunList(await this.direct.listBacktests(q as ListQuery, { signal: options.signal }), undefined),
+      async () => enrichRunList(await this.direct.listBacktests(compact(query), { signal: options.signal }), undefined),
       options.signal,
     )
   }

@@ -1,5 +1,6 @@
 import type { ListQuery } from '@hewston-bff/core'
 import type { CallOptions, ChartDataParams, HewstonClient, RunCompleteParams } from './client.js'
+import { compact } from './compact.js'
 
 /** What TanStack Query's `useQuery`/`fetchQuery` take: a stable key and a function that honours `signal`. */
 export interface HewstonQuery<T> {
@@ -7,13 +8,9 @@ export interface HewstonQuery<T> {
   queryFn: (context: { signal?: AbortSignal }) => Promise<T>
 }
 
-/** A parameters object as a key part: without `undefined`, `null` and `''` (they send nothing), keys sorted. */
+/** A parameters object as a key part: the values that send nothing dropped ({@link compact}), keys sorted. */
 function keyPart(params: object): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(params)
-      .filter(([, v]) => v !== undefined && v !== null && v !== '')
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-  )
+  return Object.fromEntries(Object.entries(compact(params)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }
 
 const query = <T>(queryKey: readonly unknown[], run: (options: CallOptions) => Promise<T>): HewstonQuery<T> => ({

@@ -4,10 +4,11 @@ import express, { type RequestHandler, type Router } from 'express'
 import { openApiDocument } from '../openapi/document.js'
 import { packageDist } from './demo.js'
 
-/** `GET /api/v1/openapi.json`: the BFF's own OpenAPI 3.1 document (built once). */
+/** `GET /api/v1/openapi.json`: the BFF's own OpenAPI 3.1 document, built on the first request (not at every app creation). */
 export function openApiRoute(version: string): RequestHandler {
-  const body = JSON.stringify(openApiDocument(version))
+  let body: string | undefined
   return (_req, res) => {
+    body ??= JSON.stringify(openApiDocument(version))
     res.setHeader('cache-control', 'no-cache')
     res.type('application/json').send(body)
   }
