@@ -28,10 +28,26 @@ const pkg = (name: string, entry: Record<string, string>, extra: Partial<Options
   ...extra,
 })
 
+/**
+ * Core and the browser SDK are emitted file by file (`bundle: false`), as their sources are: with
+ * `sideEffects: false`, an app's bundler then drops every module the app does not reach (a single-file
+ * dist would keep each schema and service, since calls at a module's top level count as side effects).
+ */
+const fileByFile = (name: string, publicEntries: string[], extra: Partial<Options>): Options => ({
+  ...pkg(name, {}, extra),
+  entry: [`packages/${name}/src/**/*.ts`, '!**/*.test.ts'],
+  bundle: false,
+  dts: { entry: Object.fromEntries(publicEntries.map((e) => [e, `packages/${name}/src/${e}.ts`])) },
+})
+
 export default defineConfig([
-  pkg('core', { index: 'index.ts' }, { platform: 'neutral', target: 'es2022' }),
+  fileByFile('core', ['index'], { platform: 'neutral', target: 'es2022' }),
   // Cleans only its own files: dist/bundle/ belongs to the bundle build running alongside.
-  pkg('browser', { index: 'index.ts' }, { platform: 'browser', target: 'es2022', clean: ['*.js', '*.js.map', '*.d.ts'] }),
+  fileByFile('browser', ['index', 'compat', 'react'], {
+    platform: 'browser',
+    target: 'es2022',
+    clean: ['**/*.js', '**/*.js.map', '**/*.d.ts', '!bundle/**'],
+  }),
   // The same SDK as one self-contained ES module for <script type="module"> and size reporting.
   {
     name: 'browser-bundle',
@@ -42,6 +58,8 @@ export default defineConfig([
     platform: 'browser',
     target: 'es2022',
     noExternal: [/.*/],
+    // One file: direct mode, loaded on demand in app builds, is inlined here.
+    splitting: false,
     minify: true,
     sourcemap: true,
     treeshake: true,

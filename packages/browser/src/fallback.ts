@@ -61,5 +61,6 @@ export function isBffOutage(err: unknown): boolean {
   if (typeof status === 'number') return status === 502 || status === 503 || status === 504
   const code = (err as { code?: unknown })?.code
   if (code === 'UPSTREAM_UNAVAILABLE' || code === 'UPSTREAM_TIMEOUT') return true
-  return err instanceof TypeError // fetch's network failure
+  // fetch's network failure, or its timeout (a hung BFF)
+  return err instanceof TypeError || (err as { name?: unknown })?.name === 'TimeoutError'
 }

@@ -2,10 +2,12 @@
  * @hewston-bff/browser — the Hewston client for the frontend: the same API through the BFF or straight to
  * the backend (the rollback path), switched per endpoint group by flags, with automatic fallback.
  *
- * Architecture: `client.ts` (the client; direct mode runs core's services here), `flags.ts` (five flag
- * sources, in order), `fallback.ts` (outage detection, cooldown, probe), `run-stream.ts` (a playback stream
- * that switches transport and resumes). It imports core and browser-safe libraries only (enforced by the
- * linter and by compiling without Node types).
+ * Architecture: `context.ts` (where calls go: flags, fallback, the CORS configuration error, direct mode
+ * loaded on first need), the calls as functions over a context (`drop-ins.ts`, `aggregates.ts`,
+ * `streams.ts`), `client.ts` (the facade with every call as a method), `direct.ts` (core's services, the
+ * on-demand chunk), `flags.ts`, `fallback.ts`, `run-stream.ts`. Subpaths: `/compat` (the frontend's
+ * `services/api.ts` and `services/bars.ts`, name for name) and `/react` (`useRunPlayback`). It imports core
+ * and browser-safe libraries only (enforced by the linter and by compiling without Node types).
  *
  * @example
  * ```ts
@@ -16,18 +18,24 @@
  */
 
 export type { BarsResponse, DailyBarsResponse, DecimatedBarsResponse, RunDetail, RunList } from '@hewston-bff/core'
+export { type ChartDataParams, getChartData, getRunComplete, listRuns, type RunCompleteParams, type WithMode } from './aggregates.js'
+export { createHewstonClient, createHewstonContext, HewstonClient } from './client.js'
 export {
   type CallOptions,
-  type ChartDataParams,
   type ConfigErrorEvent,
-  createHewstonClient,
-  HewstonApiError,
-  HewstonClient,
   type HewstonClientEvents,
   type HewstonClientOptions,
-  type RunCompleteParams,
-  type WithMode,
-} from './client.js'
+  HewstonContext,
+} from './context.js'
+export {
+  createBacktest,
+  fetchDaily,
+  fetchHour,
+  fetchMinute,
+  fetchMinuteDecimated,
+  getRunDetail,
+  listBacktests,
+} from './drop-ins.js'
 export { type FallbackEvent, FallbackState, isBffOutage } from './fallback.js'
 export {
   DEFAULT_FLAGS,
@@ -40,5 +48,7 @@ export {
   type Group,
   STORAGE_KEY,
 } from './flags.js'
+export { HewstonApiError } from './http.js'
 export { type HewstonQuery, hewstonQueries } from './queries.js'
 export { RunStream, type RunStreamEvents, type RunStreamOptions, type StreamFrame, type StreamStatus } from './run-stream.js'
+export { openRunStream } from './streams.js'

@@ -1,6 +1,8 @@
 import type { ListQuery } from '@hewston-bff/core'
-import type { CallOptions, ChartDataParams, HewstonClient, RunCompleteParams } from './client.js'
+import type { ChartDataParams, RunCompleteParams } from './aggregates.js'
+import type { HewstonClient } from './client.js'
 import { compact } from './compact.js'
+import type { CallOptions } from './context.js'
 
 /** What TanStack Query's `useQuery`/`fetchQuery` take: a stable key and a function that honours `signal`. */
 export interface HewstonQuery<T> {

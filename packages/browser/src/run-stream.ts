@@ -1,17 +1,14 @@
 import {
-  type Clock,
   FRAME_FIELDS,
   type FrameField,
   type PlaybackCtrl,
   type PlaybackMessage,
-  PlaybackSession,
   type PlaybackState,
   type StreamedFrame,
-  TimelineLoader,
-  type Upstream,
 } from '@hewston-bff/core'
 import { EventEmitter } from 'eventemitter3'
 import ReconnectingWebSocket from 'partysocket/ws'
+import type { DirectMode } from './direct.js'
 
 export interface RunStreamOptions {
   fps?: number
@@ -53,10 +50,9 @@ interface Transport {
 
 export interface RunStreamDeps {
   bffUrl: string
-  /** The backend itself, for direct mode (its run stream is read like the BFF reads it). */
-  direct: Upstream
+  /** Direct mode, loaded on first need: the backend's run stream read and paced like the BFF does. */
+  direct: () => Promise<DirectMode>
   WebSocket?: unknown
-  clock?: Clock
   /** Called when the BFF transport closes abnormally; resolves true when the stream should go direct. */
   onBffTrouble: () => Promise<boolean>
 }
@@ -222,21 +218,31 @@ export class RunStream extends EventEmitter<RunStreamEvents> {
   }
 
   private openDirect(generation: number): Transport {
-    const loader = new TimelineLoader({ upstream: this.deps.direct, runId: this.runId, clock: this.deps.clock })
-    const session = new PlaybackSession(loader, {
+    // Direct mode's code arrives with a dynamic import: commands sent meanwhile wait for it, in order.
+    const pending: string[] = []
+    let session: { send(ctrl: string): void; close(): void } | undefined
+    let closed = false
+    const options = {
       fps: this.fps,
       speed: this.speed,
       fromMs: this.lastTs ? Date.parse(this.lastTs) : undefined,
       autoplay: this.playing,
       fields: new Set(this.fields),
-      send: (m) => queueMicrotask(() => this.receive(m, generation)),
-    })
-    loader.start()
+      send: (m: PlaybackMessage) => queueMicrotask(() => this.receive(m, generation)),
+    }
+    this.deps.direct().then(
+      (direct) => {
+        if (closed) return
+        session = direct.playback(this.runId, options)
+        for (const m of pending.splice(0)) session.send(m)
+      },
+      (err: Error) => this.receive({ t: 'err', code: 'DIRECT_MODE_UNAVAILABLE', msg: err.message }, generation),
+    )
     return {
-      send: (m) => session.handle(JSON.stringify(m)),
+      send: (m) => (session ? session.send(JSON.stringify(m)) : pending.push(JSON.stringify(m))),
       close: () => {
-        session.close()
-        loader.stop()
+        closed = true
+        session?.close()
       },
     }
   }

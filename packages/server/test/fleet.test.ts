@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process'
 import http from 'node:http'
 import { promisify } from 'node:util'
 import { RunStream } from '@hewston-bff/browser'
-import { createUpstreamClient } from '@hewston-bff/core'
 import { startGeneratedBackend } from '@hewston-bff/reference-backend/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
@@ -67,7 +66,7 @@ describe.skipIf(!redisUrl || !tools.haproxy || !tools.prometheus)('a fleet of 3 
     // The browser SDK's own stream handle, through the same balancer.
     const sdk = new RunStream(runId, { fps: 30, speed: 40 }, 'bff', {
       bffUrl: fleet.url,
-      direct: createUpstreamClient({ baseUrl: backend.url }),
+      direct: () => Promise.reject(new Error('this test stays on the BFF')),
       WebSocket,
       onBffTrouble: async () => false,
     })

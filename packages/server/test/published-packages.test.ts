@@ -83,9 +83,13 @@ describe('the published packages, installed from their tarballs alone', () => {
     expect([...versions]).toEqual([APP_ZOD])
     for (const p of ['core', 'browser']) {
       const manifest = JSON.parse(readFileSync(path.join(dir, 'node_modules/@hewston-bff', p, 'package.json'), 'utf8'))
-      expect(manifest.peerDependencies).toEqual({ zod: '^4.1.0' })
+      expect(manifest.peerDependencies.zod).toBe('^4.1.0')
       expect(manifest.dependencies?.zod).toBeUndefined()
     }
+    // React is the browser package's only other peer, optional: only its /react entry imports it.
+    const browser = JSON.parse(readFileSync(path.join(dir, 'node_modules/@hewston-bff/browser/package.json'), 'utf8'))
+    expect(Object.keys(browser.peerDependencies).sort()).toEqual(['react', 'zod'])
+    expect(browser.peerDependenciesMeta).toEqual({ react: { optional: true } })
   })
 
   it('core works from plain Node ESM against a backend', async () => {
@@ -148,11 +152,13 @@ console.log(runs.items.length + ' runs')
         path.join(src, 'subpaths.ts'),
         `import { createHewstonClient as fromBundle } from '@hewston-bff/browser/bundle'
 import { createHewstonClient } from '@hewston-bff/browser'
+import { DailyResponseSchema, fetchDaily, type RunSummary } from '@hewston-bff/browser/compat'
 import type { RunDetail } from '@hewston-bff/core'
 import { createBffApp, defaultConfig, type BffApp } from '@hewston-bff/server'
 const same: typeof createHewstonClient = fromBundle
 const app: BffApp = createBffApp(defaultConfig({ backend: 'http://127.0.0.1:8000' }))
 export const check: [typeof same, BffApp, RunDetail | undefined] = [same, app, undefined]
+export const compat = async (): Promise<[number, RunSummary | undefined]> => [DailyResponseSchema.parse(await fetchDaily('AAPL')).bars.length, undefined]
 `,
       )
       const module = resolution === 'bundler' ? 'esnext' : 'node16'

@@ -1,4 +1,5 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
+import { int } from '../contract/int.js'
 import { ValidationError } from '../errors/validation-error.js'
 import { boolQueryField, dateField, fieldIssues, firstValues, symbolField } from '../validation/fields.js'
 
@@ -25,25 +26,31 @@ export function chartQuerySchema(limits: ChartQueryLimits = {}) {
   const maxSpanDays = limits.maxSpanDays ?? 5 * 365 + 1
   return z
     .object({
-      symbol: symbolField.transform((s) => s.toUpperCase()),
-      timeframe: z.enum(TIMEFRAMES, { message: `must be one of ${TIMEFRAMES.join(', ')}` }),
+      symbol: z.pipe(
+        symbolField,
+        z.transform((s) => s.toUpperCase()),
+      ),
+      timeframe: z.enum(TIMEFRAMES, { error: `must be one of ${TIMEFRAMES.join(', ')}` }),
       from_date: dateField,
       to_date: dateField,
-      target_points: z
-        .string()
-        .regex(/^\d+$/, 'must be an integer')
-        .transform(Number)
-        .pipe(z.number().int().min(10, 'must be at least 10').max(100_000, 'must be at most 100000'))
-        .default(10_000),
-      rth_only: boolQueryField.default(true),
-      format: z.enum(['rows', 'columnar'], { message: 'must be rows or columnar' }).default('rows'),
+      target_points: z._default(
+        z.pipe(
+          z.pipe(z.string().check(z.regex(/^\d+$/, 'must be an integer')), z.transform(Number)),
+          int().check(z.gte(10, 'must be at least 10'), z.lte(100_000, 'must be at most 100000')),
+        ),
+        10_000,
+      ),
+      rth_only: z._default(boolQueryField, true),
+      format: z._default(z.enum(['rows', 'columnar'], { error: 'must be rows or columnar' }), 'rows'),
     })
-    .superRefine((q, ctx) => {
-      if (q.from_date > q.to_date) ctx.addIssue({ code: 'custom', path: ['from_date'], message: 'must not be after to_date' })
-      const span = (Date.parse(q.to_date) - Date.parse(q.from_date)) / 86_400_000 + 1
-      if (span > maxSpanDays)
-        ctx.addIssue({ code: 'custom', path: ['to_date'], message: `range is ${span} days; at most ${maxSpanDays} allowed` })
-    })
+    .check(
+      z.superRefine((q, ctx) => {
+        if (q.from_date > q.to_date) ctx.addIssue({ code: 'custom', path: ['from_date'], message: 'must not be after to_date', input: q })
+        const span = (Date.parse(q.to_date) - Date.parse(q.from_date)) / 86_400_000 + 1
+        if (span > maxSpanDays)
+          ctx.addIssue({ code: 'custom', path: ['to_date'], message: `range is ${span} days; at most ${maxSpanDays} allowed`, input: q })
+      }),
+    )
 }
 
 /**

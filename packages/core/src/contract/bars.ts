@@ -1,4 +1,5 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
+import { int } from './int.js'
 
 /** A minute/hour/decimated bar as the upstream serves it: ISO-UTC `t`, float prices, integer volume. */
 export const BarSchema = z.object({
@@ -12,7 +13,7 @@ export const BarSchema = z.object({
 export type Bar = z.infer<typeof BarSchema>
 
 /** Daily bars also carry the trade count `n`. */
-export const DailyBarSchema = BarSchema.extend({ n: z.number() })
+export const DailyBarSchema = z.extend(BarSchema, { n: z.number() })
 export type DailyBar = z.infer<typeof DailyBarSchema>
 
 export const BarsResponseSchema = z.object({ symbol: z.string(), bars: z.array(BarSchema) })
@@ -21,7 +22,7 @@ export type BarsResponse = z.infer<typeof BarsResponseSchema>
 export const DailyBarsResponseSchema = z.object({ symbol: z.string(), bars: z.array(DailyBarSchema) })
 export type DailyBarsResponse = z.infer<typeof DailyBarsResponseSchema>
 
-export const DecimatedBarsResponseSchema = BarsResponseSchema.extend({
-  meta: z.object({ stride_minutes: z.number().int(), points: z.number().int() }).optional(),
+export const DecimatedBarsResponseSchema = z.extend(BarsResponseSchema, {
+  meta: z.optional(z.object({ stride_minutes: int(), points: int() })),
 })
 export type DecimatedBarsResponse = z.infer<typeof DecimatedBarsResponseSchema>

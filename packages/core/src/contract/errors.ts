@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 
 /** The BFF's own canonical envelope for every error it originates. */
 export const ErrorEnvelopeSchema = z.object({

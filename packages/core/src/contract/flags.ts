@@ -1,5 +1,3 @@
-import { z } from 'zod'
-
 /** Endpoint groups, each switchable between the BFF and the backend on its own. */
 export const FLAG_GROUPS = ['proxy', 'chartData', 'runData', 'stream'] as const
 export type FlagGroup = (typeof FLAG_GROUPS)[number]
@@ -7,14 +5,6 @@ export type FlagGroup = (typeof FLAG_GROUPS)[number]
 export type Flags = Record<FlagGroup, boolean>
 
 export const DEFAULT_FLAGS: Flags = { proxy: true, chartData: true, runData: true, stream: true }
-
-/** `GET /api/v1/flags`: what the BFF serves and the browser SDK polls. */
-export const FlagsDocumentSchema = z.object({
-  flags: z.object({ proxy: z.boolean(), chartData: z.boolean(), runData: z.boolean(), stream: z.boolean() }),
-  backend_url: z.string(),
-  poll_ms: z.number().int(),
-})
-export type FlagsDocument = z.infer<typeof FlagsDocumentSchema>
 
 /** The groups an operator's override object sets (`{"stream": false}`), ignoring anything else in it. */
 export function flagOverrides(doc: unknown): Partial<Flags> {

@@ -1,5 +1,7 @@
-import { z } from 'zod'
-import { FRAME_FIELDS, type FrameField, type StreamedFrame } from './stream.js'
+import * as z from 'zod/mini'
+import { described } from './described.js'
+import { FRAME_FIELDS, type FrameField } from './frame-fields.js'
+import type { StreamedFrame } from './stream.js'
 
 /**
  * The BFF's playback stream protocol (`/api/v1/runs/{id}/stream`): handshake parameters and the values
@@ -71,31 +73,33 @@ const DECIMAL = /^\d{1,7}(?:\.\d{1,6})?$/
  * published in the BFF's OpenAPI document from this very schema.
  */
 export const PlaybackQuerySchema = z.object({
-  fps: z
-    .string()
-    .regex(/^\d{1,2}$/)
-    .refine((v) => Number(v) >= PLAYBACK_FPS.min && Number(v) <= PLAYBACK_FPS.max)
-    .optional()
-    .describe(`frames per second, an integer ${PLAYBACK_FPS.min}..${PLAYBACK_FPS.max} (default ${PLAYBACK_FPS.default})`),
-  speed: z
-    .string()
-    .regex(DECIMAL)
-    .refine((v) => isPlaybackSpeed(Number(v)))
-    .optional()
-    .describe(
-      `market time per wall time: 1 plays a year per hour (default ${PLAYBACK_SPEED.default}); a decimal in [${PLAYBACK_SPEED.min}, ${PLAYBACK_SPEED.max}]`,
+  fps: described(
+    z.optional(
+      z.string().check(
+        z.regex(/^\d{1,2}$/),
+        z.refine((v) => Number(v) >= PLAYBACK_FPS.min && Number(v) <= PLAYBACK_FPS.max),
+      ),
     ),
-  from: z
-    .string()
-    .refine((v) => parseIsoTimestamp(v) !== undefined)
-    .optional()
-    .describe('resume right after this ISO-8601 timestamp with a zone (the last frame seen before a reconnect)'),
-  autoplay: z.enum(['0', '1', 'true', 'false']).optional().describe('start playing at once (default 0)'),
-  fields: z
-    .string()
-    .refine((v) => parseFrameFields(v) !== undefined)
-    .optional()
-    .describe(`the frame fields to receive: a comma-separated subset of ${FRAME_FIELDS.join(', ')} (default all)`),
+    `frames per second, an integer ${PLAYBACK_FPS.min}..${PLAYBACK_FPS.max} (default ${PLAYBACK_FPS.default})`,
+  ),
+  speed: described(
+    z.optional(
+      z.string().check(
+        z.regex(DECIMAL),
+        z.refine((v) => isPlaybackSpeed(Number(v))),
+      ),
+    ),
+    `market time per wall time: 1 plays a year per hour (default ${PLAYBACK_SPEED.default}); a decimal in [${PLAYBACK_SPEED.min}, ${PLAYBACK_SPEED.max}]`,
+  ),
+  from: described(
+    z.optional(z.string().check(z.refine((v) => parseIsoTimestamp(v) !== undefined))),
+    'resume right after this ISO-8601 timestamp with a zone (the last frame seen before a reconnect)',
+  ),
+  autoplay: described(z.optional(z.enum(['0', '1', 'true', 'false'])), 'start playing at once (default 0)'),
+  fields: described(
+    z.optional(z.string().check(z.refine((v) => parseFrameFields(v) !== undefined))),
+    `the frame fields to receive: a comma-separated subset of ${FRAME_FIELDS.join(', ')} (default all)`,
+  ),
 })
 
 const PLAYBACK_ISSUES: Record<keyof z.infer<typeof PlaybackQuerySchema>, string> = {

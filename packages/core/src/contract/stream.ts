@@ -1,15 +1,15 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
+import type { FrameField } from './frame-fields.js'
+import { int } from './int.js'
 
 /** An order row as streamed in a frame: all columns of `orders.parquet`. */
-export const StreamOrderSchema = z
-  .object({
-    ts_utc: z.string(),
-    side: z.enum(['BUY', 'SELL']),
-    qty: z.number(),
-    price: z.number(),
-    order_id: z.string(),
-  })
-  .passthrough()
+export const StreamOrderSchema = z.looseObject({
+  ts_utc: z.string(),
+  side: z.enum(['BUY', 'SELL']),
+  qty: z.number(),
+  price: z.number(),
+  order_id: z.string(),
+})
 export type StreamOrder = z.infer<typeof StreamOrderSchema>
 
 /**
@@ -19,10 +19,10 @@ export type StreamOrder = z.infer<typeof StreamOrderSchema>
 export const FrameSchema = z.object({
   t: z.literal('frame'),
   ts: z.string(),
-  ohlc: z.object({ o: z.number(), h: z.number(), l: z.number(), c: z.number(), v: z.number() }).nullable(),
+  ohlc: z.nullable(z.object({ o: z.number(), h: z.number(), l: z.number(), c: z.number(), v: z.number() })),
   orders: z.array(StreamOrderSchema),
   equity: z.object({ ts: z.string(), value: z.number() }),
-  dropped: z.number().int(),
+  dropped: int(),
 })
 export type PlaybackFrame = z.infer<typeof FrameSchema>
 
@@ -31,10 +31,6 @@ export type PlaybackFrame = z.infer<typeof FrameSchema>
  * `end` — or an in-band `error` (its HEAD's `STREAM_ERROR`), which ends the stream too.
  */
 export type RunStreamEvent = { type: 'frame'; frame: PlaybackFrame } | { type: 'end' } | { type: 'error'; code: string; msg: string }
-
-/** The parts of a frame a playback client can choose (`fields=` on the handshake, or a `fields` command). */
-export const FRAME_FIELDS = ['ohlc', 'orders', 'equity'] as const
-export type FrameField = (typeof FRAME_FIELDS)[number]
 
 /**
  * A frame of the BFF's playback stream: the upstream's frame with only the fields the client asked for

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { type FieldIssue, ValidationError } from '../errors/validation-error.js'
 import { boolQueryField, dateField, fieldIssues, firstValues, intField, naturalField, symbolField } from '../validation/fields.js'
 
@@ -14,7 +14,7 @@ export interface RunCompleteOptions {
   include_chart?: '1H' | '1D'
 }
 
-const bool = (def: boolean) => boolQueryField.default(def)
+const bool = (def: boolean) => z._default(boolQueryField, def)
 
 /** The query of `GET /api/v1/runs/{id}/complete`. */
 export const RunCompleteQuerySchema = z.object({
@@ -22,8 +22,8 @@ export const RunCompleteQuerySchema = z.object({
   include_equity: bool(true),
   include_orders: bool(true),
   include_fills: bool(false),
-  equity_points: naturalField.refine((n) => n === 0 || (n >= 10 && n <= 1_000_000), 'must be 0 or 10..1000000').default(2000),
-  include_chart: z.enum(['1H', '1D'], { message: 'must be 1H or 1D' }).optional(),
+  equity_points: z._default(naturalField.check(z.refine((n) => n === 0 || (n >= 10 && n <= 1_000_000), 'must be 0 or 10..1000000')), 2000),
+  include_chart: z.optional(z.enum(['1H', '1D'], { error: 'must be 1H or 1D' })),
 })
 
 /** Validates a run id and the complete-run options before any I/O. */
@@ -41,13 +41,13 @@ export function parseRunCompleteQuery(
 
 /** The query of the BFF's `GET /api/v1/runs`. */
 export const RunListQuerySchema = z.object({
-  limit: intField.transform(Number).optional(),
-  offset: intField.transform(Number).optional(),
-  symbol: symbolField.optional(),
-  strategy_id: z.string().max(200, 'must be at most 200 characters').optional(),
-  from: dateField.optional(),
-  to: dateField.optional(),
-  order: z.string().max(50, 'must be at most 50 characters').optional(),
+  limit: z.optional(z.pipe(intField, z.transform(Number))),
+  offset: z.optional(z.pipe(intField, z.transform(Number))),
+  symbol: z.optional(symbolField),
+  strategy_id: z.optional(z.string().check(z.maxLength(200, 'must be at most 200 characters'))),
+  from: z.optional(dateField),
+  to: z.optional(dateField),
+  order: z.optional(z.string().check(z.maxLength(50, 'must be at most 50 characters'))),
 })
 
 export type RunListQuery = z.infer<typeof RunListQuerySchema>

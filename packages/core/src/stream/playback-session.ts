@@ -1,5 +1,6 @@
+import { FRAME_FIELDS, type FrameField } from '../contract/frame-fields.js'
 import { PLAYBACK_FPS, PLAYBACK_SPEED, type PlaybackMessage, type PlaybackState, parsePlaybackCtrl } from '../contract/playback.js'
-import { FRAME_FIELDS, type FrameField, type StreamedFrame, type StreamOrder } from '../contract/stream.js'
+import type { StreamedFrame, StreamOrder } from '../contract/stream.js'
 import { isoSeconds } from '../contract/time.js'
 import { type Clock, systemClock, type TimerHandle } from '../util/clock.js'
 import type { Timeline } from './timeline.js'

@@ -1,6 +1,6 @@
 import { createParser } from 'eventsource-parser'
 import ky, { TimeoutError } from 'ky'
-import type { z } from 'zod'
+import type * as z from 'zod/mini'
 import { CreateBacktestResponseSchema, HealthzSchema, RunDetailSchema, RunListSchema } from '../contract/backtests.js'
 import { BarsResponseSchema, DailyBarsResponseSchema, DecimatedBarsResponseSchema } from '../contract/bars.js'
 import type { PlaybackFrame, RunStreamEvent } from '../contract/stream.js'
@@ -47,7 +47,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): Upstream {
     fetch: options.fetch,
   })
 
-  async function call<S extends z.ZodType>(
+  async function call<S extends z.ZodMiniType>(
     schema: S,
     method: 'get' | 'post',
     path: string,

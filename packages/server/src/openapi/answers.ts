@@ -101,7 +101,8 @@ const CatalogMetricsSchema = z.object({
 /** `GET /api/v1/runs`: the upstream's list with each run's catalog metrics. */
 export const EnrichedRunListSchema = z.object({
   items: z.array(
-    RunListItemSchema.extend({
+    z.object({
+      ...RunListItemSchema.shape,
       metrics: CatalogMetricsSchema.nullable().describe('the catalog row (with --root), else null'),
     }),
   ),

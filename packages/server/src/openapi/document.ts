@@ -20,7 +20,7 @@ import {
 type Json = Record<string, unknown>
 
 /** JSON Schema 2020-12 (OpenAPI 3.1's dialect) of the strings a query schema accepts, one parameter per field. */
-function queryParameters(schema: z.ZodType): Json[] {
+function queryParameters(schema: z.core.$ZodType): Json[] {
   const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as {
     properties?: Record<string, Json>
     required?: string[]
@@ -57,7 +57,7 @@ const RUN_ID = {
  */
 export function openApiDocument(version: string): Json {
   const registry = z.registry<{ id: string }>()
-  const components: [z.ZodType, string][] = [
+  const components: [z.core.$ZodType, string][] = [
     [ErrorEnvelopeSchema, 'ErrorEnvelope'],
     [ChartResponseSchema, 'ChartResponse'],
     [RunCompleteResponseSchema, 'RunCompleteResponse'],
