@@ -107,6 +107,8 @@ try {
   if (wanted.includes('soak')) {
     const soakS = Number(values.duration ?? 600)
     process.stdout.write(`\n== soak: ${soakS} s of mixed load and 50 paced streams, memory sampled every 10 s\n`)
+    // The deployed configuration by default (NODE_OPTIONS from `hewston-bff node-options`); set
+    // HEWSTON_BENCH_BFF_NODE_OPTIONS to try others ('' for V8's defaults).
     const soak = await soakScenario({
       dataDir,
       durationS: soakS,
@@ -125,6 +127,7 @@ try {
         `${soak.rss_max_mb} MB / ${soak.rss_bound_mb} MB`,
         `${soak.within_bound ? 'within' : 'OVER'} (cache ${soak.config.cache_max_mb} + pool ${soak.config.stream_pool_mb} + 150 MB)`,
       ],
+      ['BFF NODE_OPTIONS', soak.config.node_options || "(none: V8's defaults)", ''],
       ['RSS drift, middle third → last third', `${soak.rss_drift_mb} MB`, 'flat after warm-up ≈ 0'],
       ['open FDs (min / max)', `${soak.fds_min} / ${soak.fds_max}`, ''],
       [

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort } from '@hewston-bff/reference-backend/testing'
+import { recommendedNodeOptions, resolveConfig } from '@hewston-bff/server'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const BFF_CLI = path.join(ROOT, 'packages/server/dist/cli.js')
@@ -272,7 +273,8 @@ export class Fleet {
       process.execPath,
       [BFF_CLI, '--backend', this.options.backendUrl, '--port', String(inst.port), ...instanceArgs(this.options)],
       {
-        env: { PATH: process.env.PATH ?? '' },
+        // The deployment's V8 heap limit for the default bounds (deploy/hewston-bff@.service, Dockerfile).
+        env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: recommendedNodeOptions(resolveConfig({ backend: this.options.backendUrl })) },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     )

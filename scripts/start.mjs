@@ -52,8 +52,8 @@ if (!existsSync(path.join(demoDir, 'data', 'catalog.sqlite'))) {
 
 const children = []
 let stopping = false
-function launch(name, args) {
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+function launch(name, args, env = {}) {
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } })
   children.push(child)
   child.stdout.on('data', (d) => {
     for (const line of d.toString().split('\n').filter(Boolean)) process.stdout.write(`[${name}] ${pretty(line)}\n`)
@@ -109,7 +109,10 @@ launch('reference-backend', [
 await waitFor(`${referenceUrl}/healthz`)
 const withBff = existsSync(bffCli)
 if (withBff) {
-  launch('bff', [bffCli, '--backend', referenceUrl, '--port', bffPort, '--root', demoDir])
+  const bffArgs = ['--backend', referenceUrl, '--port', bffPort, '--root', demoDir]
+  // A V8 heap sized to the BFF's memory bounds, as `hewston-bff node-options` computes it for these flags.
+  const heap = spawnSync(process.execPath, [bffCli, 'node-options', ...bffArgs], { cwd: root, encoding: 'utf8' }).stdout.trim()
+  launch('bff', [bffCli, ...bffArgs], process.env.NODE_OPTIONS ? {} : { NODE_OPTIONS: heap })
   await waitFor(`${bffUrl}/health`)
 }
 say('')

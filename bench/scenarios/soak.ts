@@ -1,3 +1,4 @@
+import { recommendedNodeOptions } from '@hewston-bff/server'
 import WebSocket from 'ws'
 import { freePort, procStats, startNode, stopGracefully, waitFor } from '../lib/processes.js'
 
@@ -20,7 +21,7 @@ export interface SoakSample {
 
 export interface SoakBench {
   duration_s: number
-  config: { cache_max_mb: number; stream_pool_mb: number }
+  config: { cache_max_mb: number; stream_pool_mb: number; node_options: string }
   /** The bound every RSS sample must stay under: --cache-max-mb + --stream-pool-mb + 150 MB. */
   rss_bound_mb: number
   rss_max_mb: number
@@ -50,12 +51,16 @@ export async function soakScenario(ctx: {
   durationS: number
   cacheMaxMb?: number
   streamPoolMb?: number
-  /** NODE_OPTIONS for the BFF process (V8 flags for experiments). */
+  /**
+   * NODE_OPTIONS for the BFF process: by default what `hewston-bff node-options` gives for these bounds (the
+   * deployed configuration); '' runs it with V8's defaults (the before/after comparison).
+   */
   nodeOptions?: string
   onSample?: (s: SoakSample) => void
 }): Promise<SoakBench> {
   const cacheMaxMb = ctx.cacheMaxMb ?? 128
   const streamPoolMb = ctx.streamPoolMb ?? 256
+  const nodeOptions = ctx.nodeOptions ?? recommendedNodeOptions({ cacheMaxMb, streamPoolMb })
   // Its own upstream, streaming at the real backend's pace (≈11 000 frames/s) rather than as fast as it can.
   const backendPort = await freePort()
   const backendUrl = `http://127.0.0.1:${backendPort}`
@@ -89,7 +94,7 @@ export async function soakScenario(ctx: {
       '--root',
       ctx.dataDir,
     ],
-    ctx.nodeOptions ? { NODE_OPTIONS: ctx.nodeOptions } : {},
+    { NODE_OPTIONS: nodeOptions },
   )
   const bff = `http://127.0.0.1:${port}`
   await waitFor(`${bff}/health`)
@@ -239,7 +244,7 @@ export async function soakScenario(ctx: {
   const fds = samples.map((s) => s.fds)
   return {
     duration_s: ctx.durationS,
-    config: { cache_max_mb: cacheMaxMb, stream_pool_mb: streamPoolMb },
+    config: { cache_max_mb: cacheMaxMb, stream_pool_mb: streamPoolMb, node_options: nodeOptions },
     rss_bound_mb: bound,
     rss_max_mb: Math.max(...rss),
     within_bound: rss.every((r) => r <= bound),

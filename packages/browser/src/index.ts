@@ -26,6 +26,7 @@ export {
   type HewstonClientEvents,
   type HewstonClientOptions,
   HewstonContext,
+  type Mode,
 } from './context.js'
 export {
   createBacktest,

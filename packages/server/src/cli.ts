@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
 import { createBffApp } from './app.js'
-import { ConfigError, OPTIONS, type OptionKey, resolveConfig } from './config/config.js'
+import { type BffConfig, ConfigError, OPTIONS, type OptionKey, resolveConfig } from './config/config.js'
+import { heapLimitAdvice, recommendedNodeOptions } from './config/heap.js'
 import { flagsCommand } from './flags/flags-command.js'
 import { silenceSqliteExperimentalWarning } from './sqlite-warning.js'
 
@@ -16,6 +17,9 @@ function help(): string {
 
 Usage: hewston-bff --backend <url> [options]
        hewston-bff flags get|set <group>=on|off...|clear --redis <url>   (see hewston-bff flags --help)
+       hewston-bff node-options [options]   Print the NODE_OPTIONS an instance with these options should
+                                            start with (a V8 heap limit sized to its memory bounds):
+                                            NODE_OPTIONS="$(hewston-bff node-options $FLAGS)" hewston-bff $FLAGS
 
 Options (a flag overrides its environment variable, which overrides the default):
 ${rows.join('\n')}
@@ -36,16 +40,12 @@ function fail(message: string): never {
 const REPEATABLE = new Set<string>(['corsOrigins'])
 const flagName = (o: (typeof OPTIONS)[number]) => (o.flag.split(' ')[0] as string).slice(2)
 
-async function main(): Promise<void> {
-  if (process.argv[2] === 'flags') {
-    const write = (stream: NodeJS.WriteStream) => (s: string) => void stream.write(s)
-    process.exitCode = await flagsCommand(process.argv.slice(3), process.env, write(process.stdout), write(process.stderr))
-    return
-  }
+/** The config from command-line options and the environment; undefined when --help was asked for. */
+function configFromArgs(args: string[]): BffConfig | undefined {
   let values: Record<string, string | string[] | boolean | undefined>
   try {
     values = parseArgs({
-      args: process.argv.slice(2),
+      args,
       options: {
         ...Object.fromEntries(OPTIONS.map((o) => [flagName(o), { type: 'string' as const, multiple: REPEATABLE.has(o.key) }])),
         'no-demo': { type: 'boolean' },
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   }
   if (values.help) {
     process.stdout.write(help())
-    return
+    return undefined
   }
   const explicit: Partial<Record<OptionKey, string>> = {}
   if (values['no-demo']) explicit.demo = 'off'
@@ -74,12 +74,30 @@ async function main(): Promise<void> {
     if (err instanceof ConfigError) fail(err.message)
     throw err
   }
+  return config
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === 'flags') {
+    const write = (stream: NodeJS.WriteStream) => (s: string) => void stream.write(s)
+    process.exitCode = await flagsCommand(process.argv.slice(3), process.env, write(process.stdout), write(process.stderr))
+    return
+  }
+  const nodeOptions = process.argv[2] === 'node-options'
+  const config = configFromArgs(process.argv.slice(nodeOptions ? 3 : 2))
+  if (!config) return
+  if (nodeOptions) {
+    process.stdout.write(`${recommendedNodeOptions(config)}\n`)
+    return
+  }
   const bff = createBffApp(config)
   try {
     await bff.listen()
   } catch (err) {
     fail(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`)
   }
+  const heap = heapLimitAdvice(config)
+  if (heap) bff.logger.warn({ heap_limit_mb: heap.limitMb, node_options: heap.recommended }, heap.message)
   let stopping = false
   const shutdown = (signal: string) => {
     if (stopping) return

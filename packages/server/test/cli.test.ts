@@ -76,6 +76,51 @@ describe('hewston-bff CLI (built dist)', () => {
     expect(await exited).toBe(0)
   })
 
+  it('node-options prints the V8 heap limit for these bounds (flags and env alike); bad options exit 2', async () => {
+    const explicit = await cli(['node-options', '--backend', backendUrl, '--cache-max-mb', '128', '--stream-pool-mb', '256'])
+    expect(explicit).toMatchObject({ code: 0, stdout: '--max-old-space-size=640\n' })
+    const fromEnv = await cli(['node-options'], {
+      HEWSTON_BACKEND_URL: backendUrl,
+      HEWSTON_CACHE_MAX_MB: '64',
+      HEWSTON_STREAM_POOL_MB: '32',
+    })
+    expect(fromEnv.stdout).toBe('--max-old-space-size=352\n')
+    expect((await cli(['node-options', '--backend', backendUrl])).stdout).toBe(`--max-old-space-size=${256 + 512 + 256}\n`)
+    const bad = await cli(['node-options', '--backend', backendUrl, '--cache-max-mb', 'lots'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/--cache-max-mb \(HEWSTON_CACHE_MAX_MB\)/)
+    expect((await cli(['--help'])).stdout).toContain('hewston-bff node-options')
+  })
+
+  it('warns at start when V8 may grow the heap far beyond the memory bounds, naming the NODE_OPTIONS to use', async () => {
+    const startAndReadLogs = async (env: Record<string, string>) => {
+      const child = spawn(process.execPath, [CLI, '--port', '0', '--cache-max-mb', '64', '--stream-pool-mb', '64'], {
+        env: { PATH: process.env.PATH ?? '', HEWSTON_BACKEND_URL: backendUrl, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let logs = ''
+      await new Promise<void>((resolve, reject) => {
+        child.stdout?.on('data', (d: Buffer) => {
+          logs += d.toString()
+          if (/"url":"http/.test(logs)) setTimeout(resolve, 200)
+        })
+        child.on('exit', (c) => reject(new Error(`exited ${c}`)))
+      })
+      const exited = new Promise((r) => child.on('exit', r))
+      child.kill('SIGTERM')
+      await exited
+      return logs
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { level: number; msg: string; node_options?: string })
+    }
+    const unsized = (await startAndReadLogs({})).find((l) => l.node_options)
+    expect(unsized).toMatchObject({ level: 40, node_options: '--max-old-space-size=384' })
+    expect(unsized?.msg).toMatch(/far above this instance's memory bounds/)
+    const sized = await startAndReadLogs({ NODE_OPTIONS: '--max-old-space-size=384' })
+    expect(sized.some((l) => l.node_options)).toBe(false)
+  })
+
   it('flags: usage errors exit 2 naming the problem, an unreachable Redis exits 1, --help exits 0', async () => {
     const help = await cli(['flags', '--help'])
     expect(help.code).toBe(0)

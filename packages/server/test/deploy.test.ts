@@ -5,6 +5,7 @@ import { promisify } from 'node:util'
 import { repoRoot } from '@hewston-bff/reference-backend/testing'
 import { describe, expect, it } from 'vitest'
 import { FLEET_FLAGS, fleetTools, haproxyConfig } from '../../../drill/fleet.js'
+import { recommendedNodeOptions, resolveConfig } from '../src/index.js'
 
 const read = (p: string) => readFileSync(path.join(repoRoot(), p), 'utf8')
 const pairs = (flags: string[]) => flags.flatMap((f, i) => (f.startsWith('--') ? [[f, flags[i + 1] as string]] : []))
@@ -32,6 +33,14 @@ describe('the deploy files describe the topology the drill and the fleet tests r
       expect(doc).toContain(`${flag} ${value}`)
     }
     expect(exec).toMatch(/node packages\/server\/dist\/cli\.js/)
+  })
+
+  it('the systemd unit and the Dockerfile start instances with the V8 heap limit of the default bounds', () => {
+    const heap = recommendedNodeOptions(resolveConfig({ backend: 'http://127.0.0.1:8000' }))
+    expect(heap).toBe('--max-old-space-size=1024')
+    expect(read('deploy/hewston-bff@.service')).toContain(`Environment=NODE_OPTIONS=${heap}`)
+    expect(read('deploy/Dockerfile')).toContain(`ENV NODE_OPTIONS=${heap}`)
+    expect(read('docs/deploy.md')).toContain('hewston-bff node-options')
   })
 
   it('says plainly that the container files are not exercised by CI', () => {
