@@ -73,7 +73,7 @@ let shared: HewstonContext | undefined
 /**
  * Where the drop-ins send their calls: `bffUrl` and `backendUrl` (each defaults to the page's origin)
  * and any other client option (flags, fallback cooldown, fetch). Call it before the first call; a later
- * call starts a fresh context (open streams keep the one they began with).
+ * call starts a fresh context and closes what the previous one had open (its flags poll and streams).
  */
 export function configureHewston(next: Partial<HewstonClientOptions>): void {
   options = { ...next }

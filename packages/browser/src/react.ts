@@ -44,7 +44,8 @@ export class PlaybackError extends Error {
 /**
  * `useRunPlayback(runId)`: the frontend's hook, same return shape. The stream opens when `runId` is set
  * (and closes when it changes or the component unmounts); frames go to `subscribe`rs, not into state, so a
- * 30 fps playback does not re-render the component 30 times a second.
+ * 30 fps playback does not re-render the component 30 times a second (`dropped` is refreshed at most 4
+ * times a second, and exactly at the end).
  */
 export function useRunPlayback(runId: string | null | undefined, options: RunPlaybackOptions = {}) {
   const [state, setState] = useState<PlaybackState>({ status: 'idle', playing: false, speed: options.speed ?? 60, dropped: 0 })
@@ -69,11 +70,17 @@ export function useRunPlayback(runId: string | null | undefined, options: RunPla
           : { ...prev, status: st.state === 'reconnecting' || st.state === 'connecting' ? 'connecting' : transport() },
       ),
     )
+    // `dropped` reaches the state at most 4 times a second: when playback coalesces frames it changes with
+    // every frame, and the component must not re-render at the frame rate for it.
+    let shownAt = 0
     s.on('frame', (frame) => {
       for (const listener of listeners.current) listener(frame)
-      setState((prev) =>
-        prev.dropped === frame.dropped && prev.status === transport() ? prev : { ...prev, dropped: frame.dropped, status: transport() },
-      )
+      const now = Date.now()
+      setState((prev) => {
+        if (prev.status === transport() && (prev.dropped === frame.dropped || now - shownAt < 250)) return prev
+        shownAt = now
+        return { ...prev, dropped: frame.dropped, status: transport() }
+      })
     })
     s.on('error', (e) => setState((prev) => ({ ...prev, status: 'error', playing: false, error: `${e.code}: ${e.msg}` })))
     s.on('end', (e) => setState((prev) => ({ ...prev, status: 'ended', playing: false, dropped: e.dropped })))
