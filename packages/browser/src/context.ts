@@ -138,8 +138,13 @@ export class HewstonContext extends EventEmitter<HewstonClientEvents> {
    * the first time a group needs them: an app that stays on the BFF never downloads them.
    */
   direct(): Promise<DirectMode> {
-    this.directMode ??= import('./direct.js').then((m) =>
-      m.createDirectMode({ backendUrl: this.backendUrl, fetch: this.fetch, clock: this.clock }),
+    this.directMode ??= import('./direct.js').then(
+      (m) => m.createDirectMode({ backendUrl: this.backendUrl, fetch: this.fetch, clock: this.clock }),
+      (err: unknown) => {
+        // A chunk that failed to load (network, a deploy replaced it) is asked for again next time.
+        this.directMode = undefined
+        throw err
+      },
     )
     return this.directMode
   }
