@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort } from '@hewston-bff/reference-backend/testing'
-import { recommendedNodeOptions, resolveConfig } from '@hewston-bff/server'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const BFF_CLI = path.join(ROOT, 'packages/server/dist/cli.js')
@@ -158,7 +157,21 @@ export class Fleet {
   port = 0
   statsPort = 0
 
-  private constructor(private readonly options: FleetOptions) {}
+  /**
+   * The V8 heap limit of the instances' bounds, as `hewston-bff node-options` computes it for their very
+   * flags (the deployment's setting: deploy/hewston-bff@.service, Dockerfile). Asked once per fleet.
+   */
+  private readonly nodeOptions: string
+
+  private constructor(private readonly options: FleetOptions) {
+    this.nodeOptions = execFileSync(
+      process.execPath,
+      [BFF_CLI, 'node-options', '--backend', options.backendUrl, ...instanceArgs(options)],
+      {
+        encoding: 'utf8',
+      },
+    ).trim()
+  }
 
   static async start(options: FleetOptions): Promise<Fleet> {
     const fleet = new Fleet(options)
@@ -273,8 +286,7 @@ export class Fleet {
       process.execPath,
       [BFF_CLI, '--backend', this.options.backendUrl, '--port', String(inst.port), ...instanceArgs(this.options)],
       {
-        // The deployment's V8 heap limit for the default bounds (deploy/hewston-bff@.service, Dockerfile).
-        env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: recommendedNodeOptions(resolveConfig({ backend: this.options.backendUrl })) },
+        env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: this.nodeOptions },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     )

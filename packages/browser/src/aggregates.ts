@@ -1,6 +1,7 @@
 import type { ChartRequest, ChartResponse, EnrichedRunList, ListQuery, RunCompleteOptions, RunCompleteResponse } from '@hewston-bff/core'
 import { compact } from './compact.js'
 import type { CallOptions, HewstonContext, Mode } from './context.js'
+import type { DirectMode } from './direct.js'
 import { queryString, requestJson } from './http.js'
 
 export type WithMode<T extends { metadata: object }> = T & { metadata: T['metadata'] & { mode: Mode } }
@@ -34,7 +35,7 @@ async function aggregate<T extends { metadata: object }>(
   ctx: HewstonContext,
   group: 'chartData' | 'runData',
   bffPath: string,
-  direct: (d: Awaited<ReturnType<HewstonContext['direct']>>) => Promise<T>,
+  direct: (d: DirectMode) => Promise<T>,
   signal: AbortSignal | undefined,
 ): Promise<WithMode<T>> {
   const withMode = (r: T, mode: Mode) => ({ ...r, metadata: { ...r.metadata, mode } }) as WithMode<T>
